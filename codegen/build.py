@@ -1,0 +1,128 @@
+"""The build step: load -> normalize (overlay) -> plan -> emit."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import naming, sources
+from .overlay import apply_overlay, load_overlay
+from .plan import plan_catalog
+
+CATALOG_FORMAT = 1
+DEFAULT_OUT = sources.ROOT / "actions"
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    actions: list[dict]
+    names: dict[str, str]
+    spec_hashes: dict[str, str]
+    new_names: dict[str, str]  # op key -> name, not yet in the lock
+    overlay_hits: list[int]
+
+
+def dumps(obj) -> str:
+    """The one JSON spelling of build output: stable, readable, UTF-8."""
+    return json.dumps(obj, indent=1, ensure_ascii=False) + "\n"
+
+
+def normalized_specs(files: list[sources.SpecFile], spec_dir: Path = sources.SPEC_DIR) -> tuple[list[tuple[dict, dict]], list[int]]:
+    patches = load_overlay(spec_dir / "overlay.json")
+    total = [0] * len(patches)
+    specs = []
+    for f in files:
+        doc = f.load()
+        hits = apply_overlay(f.source["id"], doc, patches)
+        total = [a + b for a, b in zip(total, hits)]
+        specs.append((f.source, doc))
+    return specs, total
+
+
+def build(source_dir: Path | None, out_dir: Path = DEFAULT_OUT, *, products: list[str] | None = None,
+          update_lock: bool = False, spec_dir: Path = sources.SPEC_DIR, write: bool = True) -> BuildResult:
+    files = sources.locate(source_dir, products, spec_dir=spec_dir)
+    specs, hits = normalized_specs(files, spec_dir)
+    lock_path = spec_dir / "names.lock"
+    lock = naming.load_lock(lock_path)
+    actions, names = plan_catalog(specs, lock)
+    new = {k: v for k, v in names.items() if k not in lock}
+    hashes = {f.source["id"]: f.sha256 for f in files}
+    if write:
+        emit(actions, files, out_dir)
+    if update_lock:
+        naming.dump_lock(lock_path, names, lock)
+        _write_spec_lock(spec_dir / "spec.lock", files)
+    return BuildResult(out_dir, actions, names, hashes, new, hits)
+
+
+def _write_spec_lock(path: Path, files: list[sources.SpecFile]) -> None:
+    current = json.loads(path.read_text()).get("specs", {}) if path.exists() else {}
+    for f in files:
+        current[f.source["id"]] = {"file": f.source["file"], "sha256": f.sha256, "url": f.source["url"]}
+    path.write_text(dumps({"comment": "sha256 of the Zoom spec files the catalog was last built from "
+                                      "(written by `zoom-actions generate --update-lock`).",
+                           "specs": dict(sorted(current.items()))}))
+
+
+def spec_lock_drift(result: BuildResult, spec_dir: Path = sources.SPEC_DIR) -> list[str]:
+    path = spec_dir / "spec.lock"
+    locked = json.loads(path.read_text()).get("specs", {}) if path.exists() else {}
+    return [p for p, h in result.spec_hashes.items() if locked.get(p, {}).get("sha256") != h]
+
+
+def index_entry(a: dict) -> dict:
+    return {
+        "title": a["title"],
+        "short_description": a["short_description"],
+        "product": a["product"],
+        "tags": a["tags"],
+        "method": a["operation"]["method"],
+        "path": a["operation"]["path"],
+        "rate_limit": a["rate_limit"],
+        "annotations": a["annotations"],
+        "scopes": sorted(set(a["scopes"]["classic"]) | set(a["scopes"]["granular"])),
+        "parameters": list(a["input_schema"]["properties"]),
+        "required": a["input_schema"].get("required", []),
+    }
+
+
+def emit(actions: list[dict], files: list[sources.SpecFile], out_dir: Path) -> None:
+    """Write one JSON document per action plus index.json, replacing what was there."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    keep = {"README.md"}
+    for old in out_dir.iterdir():
+        if old.name not in keep:
+            if old.is_dir():
+                shutil.rmtree(old)
+            else:
+                old.unlink()
+    for a in actions:
+        (out_dir / f"{a['name']}.json").write_text(dumps(a))
+    index = {
+        "format": CATALOG_FORMAT,
+        "specs": {f.source["id"]: {"title": f.source["title"], "file": f.source["file"], "sha256": f.sha256}
+                  for f in files},
+        "count": len(actions),
+        "actions": {a["name"]: index_entry(a) for a in actions},
+    }
+    (out_dir / "index.json").write_text(dumps(index))
+
+
+def main_generate(source_dir: Path | None, out_dir: Path, products: list[str] | None, update_lock: bool) -> int:
+    result = build(source_dir, out_dir, products=products, update_lock=update_lock)
+    print(f"wrote {len(result.actions)} actions to {out_dir}", file=sys.stderr)
+    if result.new_names and not update_lock:
+        print(f"note: {len(result.new_names)} operations have no pinned name in spec/names.lock; "
+              "run `zoom-actions generate --update-lock` to pin them", file=sys.stderr)
+    drift = spec_lock_drift(result)
+    if drift and not update_lock:
+        print(f"note: spec files differ from spec/spec.lock for: {', '.join(drift)}", file=sys.stderr)
+    dead = [i for i, h in enumerate(result.overlay_hits) if h == 0]
+    if dead:
+        print(f"warning: overlay patches matched nothing: {dead}", file=sys.stderr)
+    return 0

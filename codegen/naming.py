@@ -1,0 +1,124 @@
+"""Action names: ``ZOOM_`` + the summary in upper snake case, pinned by
+``spec/names.lock`` so that a name never changes once given.
+
+Fixed rules, in order:
+
+1. base name: ``ZOOM_`` + summary upper-cased, every run of characters outside
+   ``[A-Z0-9]`` becoming one ``_``.
+2. longer than 64: drop filler words (A, AN, THE, S), then cut at a word
+   boundary.
+3. a name already pinned in the lock for an operation is kept as is.
+4. operations without a pinned name that share a base name (with each other
+   or with a pinned name) form a group, ordered by product order, path depth,
+   path, method. The first keeps the base name unless it is taken; every
+   other gets ``_`` + the static path segments that the group's first member
+   does not have (``/phone/devices`` vs ``/devices`` -> ``_PHONE``), and if
+   that is still taken, ``_2``, ``_3``...; always cut to 64 characters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+MAX = 64
+_FILLER = {"A", "AN", "THE", "S"}
+
+
+@dataclass(frozen=True)
+class OpRef:
+    key: str  # "meetings GET /meetings/{meetingId}"
+    product_index: int
+    method: str
+    path: str
+    summary: str
+
+
+def op_key(product: str, method: str, path: str) -> str:
+    return f"{product} {method.upper()} {path}"
+
+
+def base_name(summary: str) -> str:
+    words = [w for w in re.split(r"[^A-Z0-9]+", (summary or "").upper()) if w]
+    if not words:
+        words = ["UNNAMED"]
+    name = "ZOOM_" + "_".join(words)
+    if len(name) > MAX:
+        words = [w for w in words if w not in _FILLER] or words
+        name = "ZOOM_" + "_".join(words)
+    return _cut(name)
+
+
+def _cut(name: str, limit: int = MAX) -> str:
+    if len(name) <= limit:
+        return name
+    cut = name[:limit]
+    if "_" in cut[5:] and name[limit] != "_":
+        cut = cut[: cut.rindex("_")]
+    return cut.rstrip("_")
+
+
+def _static_segments(path: str) -> list[str]:
+    return [s for s in path.strip("/").split("/") if s and not s.startswith("{")]
+
+
+def _qualifier(path: str, first_path: str) -> str:
+    first = set(_static_segments(first_path))
+    extra = [s for s in _static_segments(path) if s not in first]
+    return "_".join(re.sub(r"[^A-Z0-9]+", "_", s.upper()).strip("_") for s in extra)
+
+
+def _with_suffix(base: str, suffix: str) -> str:
+    if not suffix:
+        return base
+    return _cut(base, MAX - len(suffix) - 1) + "_" + suffix
+
+
+def assign_names(ops: list[OpRef], lock: dict[str, str]) -> dict[str, str]:
+    """Operation key -> action name, honouring the lock."""
+    result: dict[str, str] = {}
+    taken: set[str] = set()
+    for op in ops:
+        if op.key in lock:
+            result[op.key] = lock[op.key]
+            taken.add(lock[op.key])
+    # names pinned for operations that no longer exist stay reserved
+    taken.update(lock.values())
+
+    groups: dict[str, list[OpRef]] = {}
+    for op in ops:
+        if op.key not in result:
+            groups.setdefault(base_name(op.summary), []).append(op)
+    for base in sorted(groups):
+        members = sorted(groups[base], key=lambda o: (o.product_index, o.path.count("/"), o.path, o.method))
+        first_path = members[0].path
+        for i, op in enumerate(members):
+            stem = base if i == 0 else _with_suffix(base, _qualifier(op.path, first_path))
+            candidate, n = stem, 2
+            while candidate in taken:
+                candidate = _with_suffix(stem, str(n))
+                n += 1
+            result[op.key] = candidate
+            taken.add(candidate)
+    return result
+
+
+def load_lock(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text())
+    return dict(data.get("names", {}))
+
+
+def dump_lock(path: Path, names: dict[str, str], previous: dict[str, str]) -> None:
+    merged = dict(previous)
+    merged.update(names)
+    body = {
+        "comment": "Pinned action names: operation ('product METHOD path') -> name. "
+                   "Changed only by `zoom-actions generate --update-lock`.",
+        "names": dict(sorted(merged.items())),
+    }
+    path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n")

@@ -1,0 +1,194 @@
+"""Plan actions: one action document per operation of the normalized specs."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from .flatten import SEP, FlatParam, NameTable, flatten_body, sanitize
+from .naming import OpRef, assign_names, op_key
+from .overlay import HTTP_METHODS
+from .schema import to_json_schema
+from .text import (clean_description, documented_errors, first_sentence, operation_description,
+                   rate_limit_label, scopes_from_text)
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+_DESTRUCTIVE_VERBS = re.compile(r"^(delete|remove|unassign|revoke|reset|disassociate|end|cancel|wipe|clear)\b", re.I)
+_FLAT_KEYWORDS = ("type", "enum", "const", "format", "default", "minimum", "maximum", "exclusiveMinimum",
+                  "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems",
+                  "multipleOf", "deprecated", "description", "examples", "items", "properties",
+                  "additionalProperties", "required", "oneOf", "anyOf", "allOf", "contentEncoding", "title",
+                  "minProperties", "maxProperties", "readOnly", "writeOnly", "not")
+
+
+def iter_operations(doc: dict):
+    for path, item in doc.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if isinstance(op, dict):
+                yield path, method, op, item
+
+
+def plan_catalog(specs: list[tuple[dict, dict]], lock: dict[str, str]) -> tuple[list[dict], dict[str, str]]:
+    """specs: [(product source entry, normalized spec)] in product order.
+
+    Returns (action documents in catalog order, op key -> name).
+    """
+    refs: list[OpRef] = []
+    for pi, (src, doc) in enumerate(specs):
+        for path, method, op, _ in iter_operations(doc):
+            refs.append(OpRef(op_key(src["id"], method, path), pi, method.upper(), path, op.get("summary", "")))
+    names = assign_names(refs, lock)
+    actions = []
+    for src, doc in specs:
+        server = (doc.get("servers") or [{"url": "https://api.zoom.us/v2"}])[0]["url"]
+        for path, method, op, item in iter_operations(doc):
+            name = names[op_key(src["id"], method, path)]
+            actions.append(plan_action(name, src, server, path, method, op, item))
+    return actions, names
+
+
+def _flat_property(schema: dict, description: str | None) -> dict:
+    prop = {k: copy.deepcopy(schema[k]) for k in _FLAT_KEYWORDS if k in schema}
+    if description and "description" not in prop:
+        prop["description"] = description
+    return prop
+
+
+def plan_action(name: str, src: dict, server: str, path: str, method: str, op: dict, item: dict) -> dict:
+    raw_description = op.get("description", "") or ""
+    xe = op.get("x-extensions", {}) or {}
+    classic, granular = scopes_from_text(raw_description)
+    scopes = {"classic": list(xe.get("x-macro-scopes", classic)), "granular": list(xe.get("x-granular-scopes", granular))}
+
+    table = NameTable()
+    flat: list[FlatParam] = []
+    raw_params = list(item.get("parameters", [])) + list(op.get("parameters", []))
+    for prm in raw_params:
+        loc = prm.get("in")
+        if loc not in ("path", "query", "header"):
+            continue
+        schema = to_json_schema(prm.get("schema", {}))
+        desc = clean_description(prm.get("description", ""))
+        if desc:
+            schema["description"] = desc
+        if prm.get("deprecated"):
+            schema["deprecated"] = True
+        if "example" in prm and "examples" not in schema:
+            schema["examples"] = [prm["example"]]
+        required = bool(prm.get("required")) or loc == "path"
+        flat.append(FlatParam(sanitize(prm["name"]), loc, [], schema, required, original_name=prm["name"]))
+
+    request_body = None
+    containers: list[list[str]] = []
+    body_kind = None
+    rb = op.get("requestBody")
+    if isinstance(rb, dict) and rb.get("content"):
+        content = rb["content"]
+        ctype = "application/json" if "application/json" in content else sorted(content)[0]
+        body_schema = to_json_schema(content[ctype].get("schema", {}), request=True)
+        body_required = bool(rb.get("required"))
+        location = "multipart" if ctype.startswith("multipart/") else "body"
+        body_params, containers, body_kind = flatten_body(body_schema, required_body=body_required, location=location)
+        flat.extend(body_params)
+        request_body = {"content_type": ctype, "required": body_required, "kind": body_kind,
+                        "schema": body_schema}
+        if containers:
+            request_body["containers"] = containers
+
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    parameters: dict[str, dict] = {}
+    aliases: dict[str, str] = {}
+    for fp in flat:
+        fp.name = table.claim(fp.name, fp.key_path or [fp.original_name or fp.name], fp.location)
+        properties[fp.name] = _flat_property(fp.schema, None)
+        if fp.required:
+            required.append(fp.name)
+        parameters[fp.name] = fp.entry()
+        if fp.location == "body" and len(fp.key_path) > 1:
+            alias = SEP.join(sanitize(k).replace("_", "__") for k in fp.key_path)
+            if alias != fp.name:
+                aliases[alias] = fp.name
+    # an alias never shadows a real name
+    aliases = {a: n for a, n in aliases.items() if a not in properties}
+
+    input_schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT, "type": "object", "properties": properties,
+                                    "additionalProperties": False}
+    if required:
+        input_schema["required"] = required
+
+    output_schema, success_status = _output_schema(op)
+    errors = _errors(op)
+    summary = op.get("summary", "") or name
+    description = operation_description(raw_description)
+    tags = list(op.get("tags", []))
+    annotations = {
+        "read_only": method == "get",
+        "destructive": method == "delete" or bool(_DESTRUCTIVE_VERBS.search(summary.strip())),
+        "idempotent": method in ("get", "put", "delete"),
+    }
+    doc: dict[str, Any] = {
+        "name": name,
+        "title": summary,
+        "description": description,
+        "short_description": first_sentence(description) or summary,
+        "product": src["id"],
+        "tags": tags,
+        "operation": {"method": method.upper(), "path": path, "server": server,
+                      "operation_id": op.get("operationId")},
+        "scopes": scopes,
+        "rate_limit": rate_limit_label(raw_description),
+        "annotations": annotations,
+        "deprecated": bool(op.get("deprecated")),
+        "input_schema": input_schema,
+        "output_schema": output_schema,
+        "parameters": parameters,
+        "aliases": dict(sorted(aliases.items())),
+        "request_body": request_body,
+        "success_status": success_status,
+        "errors": errors,
+    }
+    return doc
+
+
+def _output_schema(op: dict) -> tuple[dict, int | None]:
+    responses = op.get("responses", {}) or {}
+    codes = sorted(c for c in responses if str(c).startswith("2"))
+    data_schema: dict[str, Any] = {"type": "object", "description": "Empty: Zoom answered with no content."}
+    status = int(codes[0]) if codes else None
+    for c in codes:
+        content = responses[c].get("content") or {}
+        if "application/json" in content and content["application/json"].get("schema"):
+            data_schema = to_json_schema(content["application/json"]["schema"])
+            status = int(c)
+            break
+        if content:
+            ctype = sorted(content)[0]
+            data_schema = {"type": "object", "description": f"A non-JSON body ({ctype}).",
+                           "properties": {"content": {"type": "string"}, "content_type": {"type": "string"}}}
+            status = int(c)
+            break
+    schema = {
+        "$schema": JSON_SCHEMA_DIALECT,
+        "type": "object",
+        "properties": {
+            "data": data_schema,
+            "successful": {"type": "boolean", "description": "Whether Zoom accepted the call."},
+            "error": {"type": ["string", "null"], "description": "Null on success; else what went wrong and what to do."},
+        },
+        "required": ["data", "successful", "error"],
+    }
+    return schema, status
+
+
+def _errors(op: dict) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for code, resp in sorted((op.get("responses") or {}).items()):
+        if str(code).startswith("2"):
+            continue
+        entries = documented_errors(resp.get("description", ""))
+        if entries or str(code).isdigit():
+            out[str(code)] = entries
+    return out

@@ -1,0 +1,169 @@
+"""OpenAPI 3.0 schema objects -> JSON Schema 2020-12.
+
+Zoom's specs inline every schema (no ``$ref``), so conversion is a pure
+recursive rewrite: ``nullable`` becomes a ``null`` type, ``example`` becomes
+``examples``, boolean ``exclusiveMinimum``/``exclusiveMaximum`` become their
+numeric 2020-12 form, vendor extensions and OpenAPI-only keywords go away,
+and ``allOf`` of objects is merged into one object so that it can be
+flattened.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .text import clean_description
+
+# Keywords that mean something in JSON Schema 2020-12 and are kept as they are.
+_KEEP = {
+    "type", "enum", "const", "format", "default", "minimum", "maximum",
+    "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems",
+    "minProperties", "maxProperties", "multipleOf", "deprecated", "readOnly",
+    "writeOnly", "title", "required",
+}
+_SUBSCHEMA_LISTS = ("allOf", "oneOf", "anyOf")
+_JSON_TYPES = {"string", "number", "integer", "boolean", "array", "object", "null"}
+
+
+def to_json_schema(s: Any, *, request: bool = False) -> dict:
+    """Convert one OpenAPI 3.0 schema object to JSON Schema 2020-12.
+
+    ``request=True`` drops ``readOnly`` properties (they are never sent).
+    """
+    if not isinstance(s, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in s.items():
+        if key in _KEEP:
+            out[key] = copy.deepcopy(value)
+        elif key == "description":
+            text = clean_description(value) if isinstance(value, str) else ""
+            if text:
+                out["description"] = text
+        elif key == "example":
+            out["examples"] = [copy.deepcopy(value)]
+        elif key == "properties" and isinstance(value, dict):
+            props = {}
+            for name, sub in value.items():
+                if request and isinstance(sub, dict) and sub.get("readOnly"):
+                    continue
+                props[name] = to_json_schema(sub, request=request)
+            out["properties"] = props
+        elif key == "items":
+            out["items"] = to_json_schema(value, request=request)
+        elif key == "additionalProperties":
+            out[key] = value if isinstance(value, bool) else to_json_schema(value, request=request)
+        elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
+            out[key] = [to_json_schema(v, request=request) for v in value]
+        elif key == "not":
+            out["not"] = to_json_schema(value, request=request)
+    _fix_bounds(s, out)
+    _fix_type(out, nullable=bool(s.get("nullable")))
+    _fix_required(out)
+    if "allOf" in out:
+        out = merge_all_of(out)
+    return out
+
+
+def _fix_bounds(src: dict, out: dict) -> None:
+    for bound, flag in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+        excl = src.get(flag)
+        if excl is True and bound in out:
+            out[flag] = out.pop(bound)
+        elif isinstance(excl, (int, float)) and not isinstance(excl, bool):
+            out[flag] = excl
+
+
+def _fix_type(out: dict, *, nullable: bool) -> None:
+    t = out.get("type")
+    if isinstance(t, str) and t not in _JSON_TYPES:
+        # e.g. "file" in some older documents: a binary string
+        out["type"] = "string"
+        out.setdefault("format", "binary")
+    if isinstance(out.get("type"), str) and out["type"] == "object" and "items" in out:
+        out.pop("items")
+    if nullable:
+        if isinstance(out.get("type"), str):
+            out["type"] = [out["type"], "null"]
+        if isinstance(out.get("enum"), list) and None not in out["enum"]:
+            out["enum"] = out["enum"] + [None]
+
+
+def _fix_required(out: dict) -> None:
+    req = out.get("required")
+    if req is None:
+        return
+    if not isinstance(req, list):
+        out.pop("required")  # OpenAPI misuse: `required: true` on a property
+        return
+    seen: list[str] = []
+    for r in req:
+        if isinstance(r, str) and r not in seen:
+            seen.append(r)
+    if seen:
+        out["required"] = seen
+    else:
+        out.pop("required")
+
+
+def is_objectish(s: dict) -> bool:
+    t = s.get("type")
+    return t == "object" or (t is None and "properties" in s)
+
+
+def merge_all_of(s: dict) -> dict:
+    """Merge an ``allOf`` whose members are all objects into one object schema.
+
+    Members that are not objects (or carry unions) are left in ``allOf``.
+    """
+    members = s.get("allOf")
+    if not isinstance(members, list):
+        return s
+    if not all(isinstance(m, dict) and is_objectish(m) and not _has_union(m) for m in members):
+        return s
+    merged: dict[str, Any] = {k: v for k, v in s.items() if k != "allOf"}
+    merged["type"] = "object"
+    props: dict[str, Any] = dict(merged.get("properties", {}))
+    required: list[str] = list(merged.get("required", []))
+    for m in members:
+        m = merge_all_of(m)
+        for name, sub in m.get("properties", {}).items():
+            if name in props and is_objectish(props[name]) and is_objectish(sub):
+                props[name] = merge_all_of({"allOf": [props[name], sub]})
+            else:
+                props[name] = sub
+        for r in m.get("required", []):
+            if r not in required:
+                required.append(r)
+        for key in ("description", "title"):
+            if key in m and key not in merged:
+                merged[key] = m[key]
+        if m.get("additionalProperties") is not None and "additionalProperties" not in merged:
+            merged["additionalProperties"] = m["additionalProperties"]
+    merged["properties"] = props
+    if required:
+        merged["required"] = required
+    return merged
+
+
+def _has_union(s: dict) -> bool:
+    return any(k in s for k in ("oneOf", "anyOf"))
+
+
+def is_plain_object(s: dict) -> bool:
+    """An object that flattening descends into: declared properties, no map, no union."""
+    if not isinstance(s, dict) or not is_objectish(s):
+        return False
+    props = s.get("properties")
+    if not isinstance(props, dict) or not props:
+        return False
+    if _has_union(s) or "allOf" in s:
+        return False
+    ap = s.get("additionalProperties")
+    if ap not in (None, False):
+        return False
+    t = s.get("type")
+    if isinstance(t, list):
+        return False
+    return True

@@ -1,0 +1,15 @@
+"""Closest-name suggestions for unknown action and parameter names."""
+
+from __future__ import annotations
+
+import difflib
+
+
+def closest(word: str, candidates, n: int = 3) -> list[str]:
+    cands = list(candidates)
+    by_lower = {c.lower(): c for c in cands}
+    hits = difflib.get_close_matches(word.lower(), list(by_lower), n=n, cutoff=0.6)
+    if not hits:
+        low = word.lower()
+        hits = [c for c in by_lower if low and (low in c or c in low)][:n]
+    return [by_lower[h] for h in hits]
