@@ -92,15 +92,17 @@ def index_entry(a: dict) -> dict:
 
 
 def emit(actions: list[dict], files: list[sources.SpecFile], out_dir: Path) -> None:
-    """Write one JSON document per action plus index.json, replacing what was there."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    keep = {"README.md"}
-    for old in out_dir.iterdir():
-        if old.name not in keep:
-            if old.is_dir():
-                shutil.rmtree(old)
-            else:
-                old.unlink()
+    """Write one JSON document per action plus index.json, replacing what was
+    there. Written beside the target and swapped in, so readers never see a
+    half-written catalog and a failed build leaves the old one in place."""
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    final, out_dir = out_dir, out_dir.with_name(out_dir.name + ".new")
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir()
+    if (final / "README.md").exists():
+        shutil.copy(final / "README.md", out_dir / "README.md")
     for a in actions:
         (out_dir / f"{a['name']}.json").write_text(dumps(a))
     index = {
@@ -111,6 +113,14 @@ def emit(actions: list[dict], files: list[sources.SpecFile], out_dir: Path) -> N
         "actions": {a["name"]: index_entry(a) for a in actions},
     }
     (out_dir / "index.json").write_text(dumps(index))
+    old = final.with_name(final.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        final.rename(old)
+    out_dir.rename(final)
+    if old.exists():
+        shutil.rmtree(old)
 
 
 def main_generate(source_dir: Path | None, out_dir: Path, products: list[str] | None, update_lock: bool) -> int:

@@ -8,12 +8,13 @@ Fixed rules, in order:
 2. longer than 64: drop filler words (A, AN, THE, S), then cut at a word
    boundary.
 3. a name already pinned in the lock for an operation is kept as is.
-4. operations without a pinned name that share a base name (with each other
-   or with a pinned name) form a group, ordered by product order, path depth,
-   path, method. The first keeps the base name unless it is taken; every
-   other gets ``_`` + the static path segments that the group's first member
-   does not have (``/phone/devices`` vs ``/devices`` -> ``_PHONE``), and if
-   that is still taken, ``_2``, ``_3``...; always cut to 64 characters.
+4. operations without a pinned name that share a base name form a group,
+   ordered by product order, path depth, path, method. The first keeps the
+   base name unless a pinned operation holds it; every other gets ``_`` +
+   the static path segments that the holder of the base name (the pinned
+   operation, else the group's first) does not have (``/phone/devices`` vs
+   ``/devices`` -> ``_PHONE``), and if that is still taken, ``_2``,
+   ``_3``...; always cut to 64 characters.
 """
 
 from __future__ import annotations
@@ -92,11 +93,14 @@ def assign_names(ops: list[OpRef], lock: dict[str, str]) -> dict[str, str]:
     for op in ops:
         if op.key not in result:
             groups.setdefault(base_name(op.summary), []).append(op)
+    pinned_path = {name: key.split(" ", 2)[2] for key, name in lock.items()}
     for base in sorted(groups):
         members = sorted(groups[base], key=lambda o: (o.product_index, o.path.count("/"), o.path, o.method))
-        first_path = members[0].path
+        # qualify against the operation that holds the base name: a pinned one, else the group's first
+        ref_path = pinned_path.get(base, members[0].path)
         for i, op in enumerate(members):
-            stem = base if i == 0 else _with_suffix(base, _qualifier(op.path, first_path))
+            keeps_base = i == 0 and base not in taken
+            stem = base if keeps_base else _with_suffix(base, _qualifier(op.path, ref_path))
             candidate, n = stem, 2
             while candidate in taken:
                 candidate = _with_suffix(stem, str(n))

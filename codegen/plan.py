@@ -88,7 +88,7 @@ def plan_action(name: str, src: dict, server: str, path: str, method: str, op: d
         content = rb["content"]
         ctype = "application/json" if "application/json" in content else sorted(content)[0]
         body_schema = to_json_schema(content[ctype].get("schema", {}), request=True)
-        body_required = bool(rb.get("required"))
+        body_required = bool(rb.get("required")) or _declares_required(body_schema)
         location = "multipart" if ctype.startswith("multipart/") else "body"
         body_params, containers, body_kind = flatten_body(body_schema, required_body=body_required, location=location)
         flat.extend(body_params)
@@ -151,6 +151,16 @@ def plan_action(name: str, src: dict, server: str, path: str, method: str, op: d
         "errors": errors,
     }
     return doc
+
+
+def _declares_required(schema: dict) -> bool:
+    """Zoom never marks ``requestBody.required``; a body whose schema requires
+    fields (in every variant, for a union) is treated as required, so that
+    those fields are required at top level."""
+    if schema.get("required"):
+        return True
+    variants = schema.get("oneOf") or schema.get("anyOf")
+    return bool(variants) and all(isinstance(v, dict) and v.get("required") for v in variants)
 
 
 def _output_schema(op: dict) -> tuple[dict, int | None]:

@@ -65,8 +65,12 @@ def _download(src: dict) -> Path:
     cache.mkdir(exist_ok=True)
     target = cache / src["file"]
     req = urllib.request.Request(src["url"], headers={"User-Agent": "zoom-actions-codegen"})
-    with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - fixed https URL from spec/sources.json
-        data = resp.read()
-    json.loads(data)  # refuse to cache something that is not JSON
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - fixed https URL from spec/sources.json
+            data = resp.read()
+        json.loads(data)  # refuse to cache something that is not JSON
+    except (OSError, ValueError) as exc:
+        raise SpecNotFound(f"could not download the {src['title']} spec from {src['url']} ({exc}); "
+                           "set ZOOM_SPEC_DIR to a directory holding Zoom's spec files") from None
     target.write_bytes(data)
     return target
