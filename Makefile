@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export ZOOM_SPEC_DIR ?= $(abspath ../shared/zoom-openapi)
 
-.PHONY: install generate models docs test bench clean
+.PHONY: install generate models docs test bench clean contract
 
 install: $(BIN)/zoom-actions generate
 
@@ -21,7 +21,20 @@ test:
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 bench:
+	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m bench
+
+# Contract check against Zoom's own specs served by Stoplight Prism (pinned in
+# contract/package-lock.json, installed under contract/node_modules, never globally).
+PRISM := contract/node_modules/.bin/prism
+
+$(PRISM): contract/package.json contract/package-lock.json
+	cd contract && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+contract: $(BIN)/zoom-actions $(PRISM)
+	@test -f actions/index.json || $(MAKE) generate
+	$(BIN)/python -m contract
 
 clean:
 	rm -rf $(VENV) build *.egg-info docs/reference zoom_actions/models/[!_]*

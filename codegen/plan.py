@@ -163,6 +163,17 @@ def _declares_required(schema: dict) -> bool:
     return bool(variants) and all(isinstance(v, dict) and v.get("required") for v in variants)
 
 
+def _any_of(schema):
+    """Responses are described, not chosen between: Zoom's response ``oneOf``
+    branches overlap (an object matching two fails ``oneOf``), so read them as
+    ``anyOf``."""
+    if isinstance(schema, dict):
+        return {("anyOf" if k == "oneOf" else k): _any_of(v) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_any_of(v) for v in schema]
+    return schema
+
+
 def _output_schema(op: dict) -> tuple[dict, int | None]:
     responses = op.get("responses", {}) or {}
     codes = sorted(c for c in responses if str(c).startswith("2"))
@@ -170,8 +181,9 @@ def _output_schema(op: dict) -> tuple[dict, int | None]:
     status = int(codes[0]) if codes else None
     for c in codes:
         content = responses[c].get("content") or {}
-        if "application/json" in content and content["application/json"].get("schema"):
-            data_schema = to_json_schema(content["application/json"]["schema"])
+        if "application/json" in content:
+            data_schema = _any_of(to_json_schema(content["application/json"].get("schema") or {})) or {
+                "description": "Any JSON value."}
             status = int(c)
             break
         if content:

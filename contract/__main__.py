@@ -1,0 +1,95 @@
+"""`python -m contract` (what `make contract` runs).
+
+Starts one Prism per spec file in ``$ZOOM_SPEC_DIR`` on loopback, runs every
+action of the built catalog through ``Toolkit`` against it, prints the
+verdict and writes the full report as JSON. Exit status: 0 when every action
+is conformant or covered by the allow-list and no allow-list entry is stale,
+1 otherwise, 2 when the check could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import check, prism
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m contract", description=__doc__.splitlines()[0])
+    p.add_argument("--spec-dir", type=Path, default=None, help="Zoom's spec files (default: $ZOOM_SPEC_DIR)")
+    p.add_argument("--catalog", type=Path, default=None,
+                   help="built catalog (default: $ZOOM_ACTIONS_DIR or actions/)")
+    p.add_argument("--only", action="append", help="check only this action (repeatable)")
+    p.add_argument("--product", action="append", help="check only this product (repeatable)")
+    p.add_argument("--concurrency", type=int, default=6, help="actions in flight at once (default 6)")
+    p.add_argument("--allowlist", type=Path, default=check.ALLOWLIST)
+    p.add_argument("--report", type=Path, default=Path("build/contract-report.json"),
+                   help="where to write the JSON report (default: build/contract-report.json)")
+    p.add_argument("--dynamic", action="store_true",
+                   help="let Prism generate responses from the schemas instead of Zoom's examples")
+    p.add_argument("-v", "--verbose", action="store_true", help="print each action's verdict as it comes")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from codegen import sources
+    from zoom_actions.catalog import CatalogNotBuilt, load_catalog
+
+    spec_dir = (args.spec_dir or sources.default_spec_dir())
+    if spec_dir is None:
+        print("error: set ZOOM_SPEC_DIR (or pass --spec-dir) to the directory holding Zoom's spec files",
+              file=sys.stderr)
+        return 2
+    try:
+        catalog = load_catalog(args.catalog)
+        files = sources.locate(spec_dir.resolve(), download=False)
+        allow = check.load_allowlist(args.allowlist)
+    except (CatalogNotBuilt, sources.SpecNotFound, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    built_from = {p: s.get("sha256") for p, s in catalog.index.get("specs", {}).items()}
+    stale = [f.source["id"] for f in files if built_from.get(f.source["id"]) not in (None, f.sha256)]
+    if stale:
+        print(f"error: the catalog was built from other spec files than {spec_dir} for {', '.join(stale)}: "
+              "run `zoom-actions generate` first", file=sys.stderr)
+        return 2
+
+    names = catalog.filter(products=args.product, names=args.only)
+    actions = [catalog.get(n) for n in names]
+    specs = {f.source["id"]: f.path for f in files if any(a["product"] == f.source["id"] for a in actions)}
+    t0 = check.now()
+    try:
+        with prism.serve(specs, dynamic=args.dynamic) as servers:
+            started = check.now() - t0
+            print(f"contract: Prism {', '.join(f'{p} on :{s.port}' for p, s in servers.items())} "
+                  f"ready in {started:.1f}s; checking {len(actions)} actions", file=sys.stderr)
+
+            def progress(res: check.ActionResult) -> None:
+                check.apply_allowlist([res], allow)
+                if args.verbose or res.status == "failing":
+                    print(f"  {res.status:12} {res.name}", file=sys.stderr)
+
+            results = check.run(actions, {p: s.url for p, s in servers.items()},
+                                concurrency=args.concurrency, catalog=catalog, progress=progress)
+    except prism.PrismUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    whole_run = not args.only and not args.product
+    unused = check.apply_allowlist(results, allow)
+    stale_entries = unused if whole_run else []
+    report = check.summary(results, stale_entries, check.now() - t0)
+    report["prism_startup_seconds"] = round(started, 1)
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(json.dumps(report, indent=1) + "\n")
+    print(check.render(report))
+    return 1 if report["failing"] or stale_entries else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

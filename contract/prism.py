@@ -1,0 +1,127 @@
+"""Stoplight Prism, installed under ``contract/node_modules`` by the Makefile
+(pinned in ``contract/package.json`` and ``package-lock.json``), one mock
+server per spec file on a loopback port. Prism validates every request
+against the spec it serves; it reports what it found in the
+``sl-violations`` header, or as a 422 problem+json body."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+CONTRACT_DIR = Path(__file__).resolve().parent
+PRISM_BIN = CONTRACT_DIR / "node_modules" / ".bin" / "prism"
+HOST = "127.0.0.1"
+
+
+class PrismUnavailable(RuntimeError):
+    pass
+
+
+def prism_bin() -> Path:
+    if not PRISM_BIN.exists():
+        raise PrismUnavailable(f"{PRISM_BIN} is missing: run `make contract` (it runs `npm ci` in contract/)")
+    return PRISM_BIN
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class PrismServer:
+    spec: Path
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+    started_in: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def _answers(port: int) -> bool:
+    try:
+        conn = http.client.HTTPConnection(HOST, port, timeout=2)
+        conn.request("GET", "/__prism_ready_probe__")
+        conn.getresponse().read()
+        conn.close()
+        return True
+    except OSError:
+        return False
+
+
+def start(spec: Path, log_dir: Path, *, dynamic: bool = False) -> PrismServer:
+    port = free_port()
+    log_path = log_dir / f"prism-{spec.stem}-{port}.log"
+    args = [str(prism_bin()), "mock", "--host", HOST, "--port", str(port), "--errors", "false",
+            "--verboseLevel", "warn"]
+    if dynamic:
+        args += ["--dynamic", "--seed", "zoom-actions"]
+    args.append(str(spec))
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            cwd=CONTRACT_DIR, env={**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0"})
+    log.close()
+    return PrismServer(spec, port, proc, log_path)
+
+
+def wait_ready(servers: list[PrismServer], timeout: float = 120.0) -> None:
+    t0 = time.monotonic()
+    pending = list(servers)
+    while pending:
+        for s in list(pending):
+            if s.process.poll() is not None:
+                raise PrismUnavailable(f"Prism exited ({s.process.returncode}) serving {s.spec}:\n{s.log_tail()}")
+            if _answers(s.port):
+                s.started_in = time.monotonic() - t0
+                pending.remove(s)
+        if pending:
+            if time.monotonic() - t0 > timeout:
+                raise PrismUnavailable(f"Prism did not answer within {timeout:.0f}s for "
+                                       f"{', '.join(str(s.spec) for s in pending)}")
+            time.sleep(0.2)
+
+
+def stop(servers: list[PrismServer]) -> None:
+    for s in servers:
+        if s.process.poll() is None:
+            s.process.terminate()
+    for s in servers:
+        try:
+            s.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            s.process.kill()
+            s.process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def serve(specs: dict[str, Path], *, dynamic: bool = False, log_dir: Path | None = None,
+          timeout: float = 120.0) -> Iterator[dict[str, PrismServer]]:
+    """Start one Prism per spec (product -> spec file); yields product -> server."""
+    with contextlib.ExitStack() as stack:
+        if log_dir is None:
+            log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="zoom-contract-")))
+        servers = {product: start(path, log_dir, dynamic=dynamic) for product, path in specs.items()}
+        try:
+            wait_ready(list(servers.values()), timeout)
+            yield servers
+        finally:
+            stop(list(servers.values()))

@@ -1,0 +1,48 @@
+"""Fixtures for the runtime tests: a recording loopback server and toolkits
+pointed at it."""
+
+from __future__ import annotations
+
+import pytest
+
+from .recorder import Recorder
+
+SECRET_TOKEN = "static-token-SECRET-1234567890"
+
+
+@pytest.fixture(scope="session")
+def _server():
+    srv = Recorder()
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def server(_server):
+    _server.reset()
+    yield _server
+    _server.reset()
+
+
+@pytest.fixture
+def make_tk(server, catalog):
+    from zoom_actions import Toolkit
+    made = []
+
+    def make(**kw):
+        if not any(k in kw for k in ("access_token", "account_id", "refresh_token", "route")):
+            kw["access_token"] = SECRET_TOKEN
+        kw.setdefault("base_url", server.url)
+        kw.setdefault("catalog", catalog)
+        tk = Toolkit(**kw)
+        made.append(tk)
+        return tk
+
+    yield make
+    for tk in made:
+        tk.close()
+
+
+@pytest.fixture
+def tk(make_tk):
+    return make_tk()

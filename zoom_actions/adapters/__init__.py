@@ -1,0 +1,44 @@
+"""Agent adapters: the catalog as tool definitions for OpenAI (Chat
+Completions and Responses), Anthropic, Gemini, MCP and LangChain.
+
+    from zoom_actions import Toolkit
+    tk = Toolkit()
+    tools = tk.tools(format="openai", products="meetings", search="recordings", limit=10)
+    ...
+    envelope = execute_tool_call(tk, call.function.name, call.function.arguments)
+
+The openai/anthropic/gemini/mcp formats are plain dicts (no SDK needed);
+``langchain`` needs ``langchain-core``. Provider schema dialects are in
+``dialect_openai``, ``dialect_gemini`` and ``dialect_anthropic``;
+``dialect_report(dialect)`` lists the actions a dialect cannot represent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .coerce import parse_arguments, prepare_arguments
+from .core import DIALECTS, FORMATS, build_tools, dialect_report, parameters
+from .errors import SelectionError, TooManyTools, Unrepresentable
+from .selection import select_names
+
+__all__ = [
+    "DIALECTS", "FORMATS", "SelectionError", "TooManyTools", "Unrepresentable", "aexecute_tool_call",
+    "build_tools", "dialect_report", "execute_tool_call", "parameters", "parse_arguments",
+    "prepare_arguments", "select_names",
+]
+
+
+def execute_tool_call(toolkit, name: str, arguments: Any) -> dict:
+    """Run a model's tool call (arguments as a dict or a JSON string, in any
+    dialect) and return the envelope."""
+    action = toolkit.catalog.get(name) if name in toolkit.catalog else None
+    if action is None:
+        return toolkit.execute(name, parse_arguments(arguments))  # the executor names the unknown action
+    return toolkit.execute(name, prepare_arguments(action, arguments))
+
+
+async def aexecute_tool_call(toolkit, name: str, arguments: Any) -> dict:
+    action = toolkit.catalog.get(name) if name in toolkit.catalog else None
+    params = prepare_arguments(action, arguments) if action else parse_arguments(arguments)
+    return await toolkit.aexecute(name, params)

@@ -1,0 +1,332 @@
+"""The catalog as an MCP server (official ``mcp`` SDK, low-level ``Server``).
+
+Two shapes:
+
+* **tools** (default): one MCP tool per selected action. ``tools/list``
+  carries each action's flat input schema, an ``outputSchema`` and the
+  behaviour hints (``readOnlyHint``, ``destructiveHint``, ``idempotentHint``,
+  ``openWorldHint``); ``tools/call`` returns the envelope as
+  ``structuredContent`` and the same JSON as text content, with ``isError``
+  set when the envelope says ``successful: false``.
+* **discovery** (``discovery=True``, for large catalogs): three tools,
+  ``search_actions``, ``get_action_schema`` and ``execute_action``, over the
+  same selection, so a client's context holds three definitions instead of
+  hundreds.
+
+``output_schema`` picks what ``outputSchema`` says about ``data``:
+``"envelope"`` (default) declares the envelope and leaves ``data`` open,
+since Zoom's answers do not always match its documented response schemas and
+clients such as the SDK's reject a result that contradicts the declared
+schema; ``"full"`` declares Zoom's documented response schema; ``"none"``
+omits ``outputSchema``.
+
+Transports: ``run_stdio(server)``; ``serve_http(server, host, port)`` (the
+streamable HTTP transport at ``/mcp``); ``start_http_in_thread`` for tests
+and embedding. Needs the ``mcp`` extra.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+from . import describe
+from .adapters import build_tools, parse_arguments, prepare_arguments, select_names
+
+log = logging.getLogger(__name__)
+
+OUTPUT_SCHEMA_MODES = ("envelope", "full", "none")
+SERVER_NAME = "zoom-actions"
+
+ENVELOPE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "data": {"description": "Zoom's response body ({} for 204; {content, content_type} for non-JSON)."},
+        "successful": {"type": "boolean", "description": "Whether Zoom accepted the call."},
+        "error": {"type": ["string", "null"], "description": "Null on success; else what went wrong and what to do."},
+    },
+    "required": ["data", "successful", "error"],
+}
+
+DISCOVERY_TOOLS = ("search_actions", "get_action_schema", "execute_action")
+
+
+def _require_mcp():
+    try:
+        import mcp.types as types
+        from mcp.server.lowlevel import Server
+    except ImportError:
+        raise ImportError("the MCP server needs the official MCP SDK: pip install 'zoom-actions[mcp]'") from None
+    return types, Server
+
+
+def _envelope_result(types, envelope: dict):
+    text = json.dumps(envelope, ensure_ascii=False, default=str)
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)],
+                                structured_content=envelope,
+                                is_error=not bool(envelope.get("successful")))
+
+
+def _error_result(types, message: str):
+    envelope = {"data": {}, "successful": False, "error": message}
+    return _envelope_result(types, envelope)
+
+
+class ActionServer:
+    """Holds the selection and the toolkit; ``server`` is the SDK's ``Server``."""
+
+    def __init__(self, toolkit, *, names=None, products=None, tags=None, read_only=None, scopes=None,
+                 search=None, limit=None, description: str = "compact", discovery: bool = False,
+                 output_schema: str = "envelope") -> None:
+        if output_schema not in OUTPUT_SCHEMA_MODES:
+            raise ValueError(f"output_schema must be one of {OUTPUT_SCHEMA_MODES}")
+        if description not in describe.MODES:
+            raise ValueError(f"description must be one of {describe.MODES}")
+        self.toolkit = toolkit
+        self.catalog = toolkit.catalog
+        self.description = description
+        self.discovery = discovery
+        self.output_schema = output_schema
+        self.names = select_names(self.catalog, names=names, products=products, tags=tags, read_only=read_only,
+                                  scopes=scopes, search=search, limit=limit)
+        self.allowed = set(self.names)
+        self._tools: list | None = None
+        self._schemas: dict | None = None
+        self.types, Server = _require_mcp()
+        instructions = (
+            "Zoom's REST API as tools. Results are envelopes {data, successful, error}; on failure `error` says "
+            "what went wrong and what to do. For user-level apps pass `me` as userId.")
+        if discovery:
+            instructions += (" Find an action with search_actions, read its parameters with get_action_schema, "
+                             "then run it with execute_action.")
+        from . import __version__
+        self.server = Server(SERVER_NAME, version=__version__, instructions=instructions,
+                             get_tool_input_schema=self._input_schema,
+                             on_list_tools=self._list_tools, on_call_tool=self._call_tool)
+
+    # --- tools/list -----------------------------------------------------------------
+
+    def tool_dicts(self) -> list[dict]:
+        """The tool objects (wire shape) this server lists."""
+        if self.discovery:
+            return _discovery_tools(len(self.names))
+        tools = build_tools(self.toolkit, format="mcp", names=self.names, description=self.description,
+                            on_unrepresentable="skip")
+        for tool in tools:
+            if self.output_schema == "envelope":
+                tool["outputSchema"] = ENVELOPE_SCHEMA
+            elif self.output_schema == "none":
+                tool.pop("outputSchema", None)
+        return tools
+
+    def tools(self) -> list:
+        if self._tools is None:
+            self._tools = [self.types.Tool.model_validate(t) for t in self.tool_dicts()]
+        return self._tools
+
+    def _input_schema(self, name: str) -> dict | None:
+        if self._schemas is None:
+            self._schemas = {tool.name: tool.input_schema for tool in self.tools()}
+        return self._schemas.get(name)
+
+    async def _list_tools(self, ctx, params):
+        return self.types.ListToolsResult(tools=self.tools())
+
+    # --- tools/call -----------------------------------------------------------------
+
+    async def _execute(self, name: str, arguments: Any) -> dict:
+        action = self.catalog.get(name)
+        params = prepare_arguments(action, arguments)
+        aexecute = getattr(self.toolkit, "aexecute", None)
+        if aexecute is not None:
+            return await aexecute(name, params)
+        return await asyncio.to_thread(self.toolkit.execute, name, params)
+
+    def _unknown(self, name: str) -> str:
+        from .suggest import closest
+        pool = DISCOVERY_TOOLS if self.discovery else self.names
+        hint = closest(str(name)[:200], pool)
+        return f"No tool named {str(name)[:200]!r} on this server." + (
+            f" Did you mean {', '.join(hint)}?" if hint else "")
+
+    async def _call_tool(self, ctx, params):
+        types = self.types
+        name, arguments = params.name, params.arguments or {}
+        try:
+            if self.discovery:
+                return await self._call_discovery(name, arguments)
+            if name not in self.allowed:
+                return _error_result(types, self._unknown(name))
+            return _envelope_result(types, await self._execute(name, arguments))
+        except ValueError as exc:  # unparseable arguments
+            return _error_result(types, f"{exc}. Nothing was sent to Zoom.")
+
+    async def _call_discovery(self, name: str, arguments: dict):
+        types = self.types
+        if name == "search_actions":
+            query = str(arguments.get("query") or "")
+            k = arguments.get("k") or 5
+            try:
+                k = max(1, min(int(k), 50))
+            except (TypeError, ValueError):
+                k = 5
+            from .search import search
+            hits = search(self.catalog, query, k=k, names=self.names)
+            results = [{"name": n, "title": self.catalog.entry(n)["title"],
+                        "description": describe.tool_description(self.catalog.get(n), "compact"),
+                        "read_only": bool(self.catalog.entry(n)["annotations"]["read_only"])} for n in hits]
+            payload = {"results": results}
+            return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(payload))],
+                                        structured_content=payload)
+        if name == "get_action_schema":
+            action_name = arguments.get("name")
+            if action_name not in self.allowed:
+                return _error_result(types, self._unknown_action(action_name))
+            tool = build_tools(self.toolkit, format="mcp", names=[action_name], description=self.description)[0]
+            payload = {"name": action_name, "title": tool["title"], "description": tool["description"],
+                       "input_schema": tool["inputSchema"], "annotations": tool["annotations"]}
+            if self.output_schema == "full":
+                payload["output_schema"] = tool["outputSchema"]
+            return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(payload))],
+                                        structured_content=payload)
+        if name == "execute_action":
+            action_name = arguments.get("name")
+            if action_name not in self.allowed:
+                return _error_result(types, self._unknown_action(action_name))
+            return _envelope_result(types, await self._execute(action_name, parse_arguments(
+                arguments.get("arguments"))))
+        return _error_result(types, self._unknown(name))
+
+    def _unknown_action(self, name: Any) -> str:
+        from .suggest import closest
+        hint = closest(str(name)[:200], self.names)
+        return (f"No action named {str(name)[:200]!r} is served here." +
+                (f" Did you mean {', '.join(hint)}?" if hint else "") + " Use search_actions to find one.")
+
+
+def _discovery_tools(count: int) -> list[dict]:
+    return [
+        {
+            "name": "search_actions",
+            "title": "Search Zoom actions",
+            "description": f"Find Zoom API actions for a task, best first ({count} actions available). "
+                           "Returns names to pass to get_action_schema and execute_action.",
+            "inputSchema": {"type": "object", "properties": {
+                "query": {"type": "string", "description": "The task in plain words, e.g. 'who attended my "
+                                                           "last meeting'."},
+                "k": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5,
+                      "description": "How many actions to return."}},
+                "required": ["query"], "additionalProperties": False},
+            "outputSchema": {"type": "object", "properties": {"results": {"type": "array", "items": {
+                "type": "object", "properties": {"name": {"type": "string"}, "title": {"type": "string"},
+                                                 "description": {"type": "string"},
+                                                 "read_only": {"type": "boolean"}},
+                "required": ["name", "title", "description", "read_only"]}}}, "required": ["results"]},
+            "annotations": {"title": "Search Zoom actions", "readOnlyHint": True, "destructiveHint": False,
+                            "idempotentHint": True, "openWorldHint": False},
+        },
+        {
+            "name": "get_action_schema",
+            "title": "Get a Zoom action's parameters",
+            "description": "The description, parameters (JSON Schema) and behaviour hints of one action.",
+            "inputSchema": {"type": "object", "properties": {
+                "name": {"type": "string", "description": "Action name from search_actions, e.g. ZOOM_GET_A_MEETING."}},
+                "required": ["name"], "additionalProperties": False},
+            "outputSchema": {"type": "object", "properties": {
+                "name": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
+                "input_schema": {"type": "object"}, "annotations": {"type": "object"},
+                "output_schema": {"type": "object"}},
+                "required": ["name", "title", "description", "input_schema", "annotations"]},
+            "annotations": {"title": "Get a Zoom action's parameters", "readOnlyHint": True,
+                            "destructiveHint": False, "idempotentHint": True, "openWorldHint": False},
+        },
+        {
+            "name": "execute_action",
+            "title": "Run a Zoom action",
+            "description": "Run one action with arguments that follow its get_action_schema parameters. "
+                           "Returns the envelope {data, successful, error}.",
+            "inputSchema": {"type": "object", "properties": {
+                "name": {"type": "string", "description": "Action name, e.g. ZOOM_GET_A_MEETING."},
+                "arguments": {"type": "object", "description": "The action's parameters."}},
+                "required": ["name"], "additionalProperties": False},
+            "outputSchema": ENVELOPE_SCHEMA,
+            "annotations": {"title": "Run a Zoom action", "readOnlyHint": False, "destructiveHint": True,
+                            "idempotentHint": False, "openWorldHint": True},
+        },
+    ]
+
+
+def build_server(toolkit, **options) -> ActionServer:
+    """An ``ActionServer`` for ``toolkit``; ``options`` are the selection
+    filters of ``build_tools`` plus ``description``, ``discovery`` and
+    ``output_schema``. Its ``.server`` is the SDK's low-level ``Server``."""
+    return ActionServer(toolkit, **options)
+
+
+async def run_stdio_async(action_server: ActionServer) -> None:
+    from mcp.server.stdio import stdio_server
+    server = action_server.server
+    async with stdio_server() as (read_stream, write_stream):
+        await server.run(read_stream, write_stream, server.create_initialization_options())
+
+
+def run_stdio(action_server: ActionServer) -> None:
+    import anyio
+    anyio.run(run_stdio_async, action_server)
+
+
+def http_app(action_server: ActionServer, *, host: str = "127.0.0.1", path: str = "/mcp",
+             json_response: bool = False, stateless: bool = False):
+    """The Starlette app serving streamable HTTP at ``path``."""
+    return action_server.server.streamable_http_app(streamable_http_path=path, host=host,
+                                                    json_response=json_response, stateless_http=stateless)
+
+
+def serve_http(action_server: ActionServer, *, host: str = "127.0.0.1", port: int = 8000, path: str = "/mcp",
+               log_level: str = "warning") -> None:
+    import uvicorn
+    app = http_app(action_server, host=host, path=path)
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+class RunningHTTPServer:
+    """A streamable-HTTP MCP server in a background thread (``url``, ``stop()``)."""
+
+    def __init__(self, server, thread: threading.Thread, url: str) -> None:
+        self._server, self._thread, self.url = server, thread, url
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout)
+
+    def __enter__(self) -> "RunningHTTPServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def start_http_in_thread(action_server: ActionServer, *, host: str = "127.0.0.1", port: int = 0,
+                         path: str = "/mcp", startup_timeout: float = 20.0) -> RunningHTTPServer:
+    """Serve on ``host`` (loopback by default) and an ephemeral ``port`` in a thread."""
+    import uvicorn
+    app = http_app(action_server, host=host, path=path)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="zoom-actions-mcp-http", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError("the MCP HTTP server did not start")
+        time.sleep(0.02)
+    sockets = [s for srv in server.servers for s in srv.sockets]
+    bound_port = sockets[0].getsockname()[1] if sockets else port
+    shown = f"[{host}]" if ":" in host else host
+    return RunningHTTPServer(server, thread, f"http://{shown}:{bound_port}{path}")
+
