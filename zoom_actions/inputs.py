@@ -312,20 +312,30 @@ class InputPlan:
                 problems = (problems or []) + [(name, "missing (required)")]
         if problems:
             raise InputError(self._dedupe(problems))
-        if self._validate is not None:
-            try:
-                self._validate(out)
-            except fastjsonschema.JsonSchemaException:
+        if not self._valid(out):
+            # Slow path only: what a provider dialect lets a model send (nulls for
+            # omitted nested fields in strict mode, JSON-encoded free-form objects,
+            # 60.0 for 60) is undone, guided by the schema, and checked once more.
+            from .adapters.coerce import prepare_arguments
+            cleaned = prepare_arguments(self.action, out)
+            if cleaned != out and self._valid(cleaned):
+                out = cleaned
+            else:
                 self._explain(self.schema, out, flat=True)
-            except Exception:  # a compiled validator choking on a hostile value
-                self._explain(self.schema, out, flat=True)
-        else:
-            self._explain(self.schema, out, flat=True)
         for name in self.path_params:
             v = out.get(name)
             if type(v) is str and not v.strip():
                 raise InputError([(name, "must not be empty (it is part of the URL path)")])
         return out
+
+    def _valid(self, out: dict) -> bool:
+        if self._validate is None:
+            return False
+        try:
+            self._validate(out)
+            return True
+        except Exception:  # JsonSchemaException, or a compiled validator choking on a hostile value
+            return False
 
     def check_body(self, body: Any) -> None:
         if self.body_schema is None or body is None:

@@ -104,6 +104,10 @@ class _Prepared:
         self.content, self.data, self.files = content, data, files
 
 
+# Not a secret, and spelled so that masking it never hides the word "sandbox" in a message.
+SANDBOX_TOKEN = "zoom-actions-sandbox-token"
+
+
 class Toolkit:
     """Execute any Zoom action and get ``{"data", "successful", "error"}`` back.
 
@@ -137,8 +141,11 @@ class Toolkit:
         self._sandbox = None
         if sandbox is not False and sandbox is not None and not explicit and base_url is None:
             from zoom_actions.sandbox import start_in_thread
-            self._sandbox = start_in_thread() if sandbox is True else start_in_thread(db=sandbox)
-            base_url, access_token, route = self._sandbox.base_url, "sandbox", "direct"
+            if catalog is not None and not isinstance(catalog, Catalog):
+                catalog = load_catalog(catalog)
+            # the sandbox serves the same catalog the toolkit executes
+            self._sandbox = start_in_thread(db=None if sandbox is True else sandbox, catalog=catalog)
+            base_url, access_token, route = self._sandbox.base_url, SANDBOX_TOKEN, "direct"
             explicit = True
         try:
             self._configure(access_token, account_id, client_id, client_secret, refresh_token, base_url, token_url,

@@ -22,6 +22,7 @@ class Seen:
     target: str                 # the raw request target: path + "?" + query, as sent
     headers: dict[str, str]     # lower-cased names
     body: bytes
+    at: float = field(default_factory=time.monotonic)   # arrival time
 
     @property
     def path(self) -> str:

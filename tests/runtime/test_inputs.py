@@ -141,3 +141,19 @@ def test_validators_are_compiled_once(tk):
     tk.execute("ZOOM_GET_A_MEETING", {"meetingId": "x"})
     plan = tk.plan("ZOOM_GET_A_MEETING")
     assert tk.plan("ZOOM_GET_A_MEETING") is plan and plan.inputs._validate is not None
+
+
+def test_strict_mode_nested_nulls_are_read_as_omitted(tk, server):
+    # OpenAI strict mode makes every nested field required and nullable: a model
+    # sends null for what it leaves out, also inside array items.
+    env = tk.execute(CREATE, {"userId": "me", "topic": "Sync", "agenda": None,
+                              "settings__breakout_room__rooms": [{"name": "Room A", "participants": None}]})
+    assert env["successful"], env
+    assert server.last.json() == {"topic": "Sync", "settings": {"breakout_room": {"rooms": [{"name": "Room A"}]}}}
+
+
+def test_null_inside_items_is_still_an_error_where_it_breaks_the_schema(tk, server):
+    before = len(server.api_requests())
+    env = tk.execute(CREATE, {"userId": "me", "settings__meeting_invitees": [{"email": 5}]})
+    assert not env["successful"] and "settings__meeting_invitees" in env["error"]
+    assert len(server.api_requests()) == before

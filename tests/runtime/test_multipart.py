@@ -79,7 +79,17 @@ def test_filename_cannot_smuggle_a_path(tk, server):
     assert _parts(server.last)["file"][0] == "x.png"
 
 
-def test_form_fields_only_are_still_multipart(tk, server):
-    env = tk.execute("ZOOM_UPLOAD_VIRTUAL_BACKGROUND_FILES_USERS", {"userId": "me", "file": "bg.png"})
+def test_profile_picture_upload(tk, server):
+    env = tk.execute("ZOOM_UPLOAD_A_USER_S_PROFILE_PICTURE",
+                     {"userId": "me", "pic_file": {"filename": "me.jpg", "content_base64": base64.b64encode(PNG).decode()}})
     assert env["successful"], env
-    assert _parts(server.last)["file"] == (None, "text/plain", b"bg.png")
+    assert (server.last.method, server.last.target) == ("POST", "/users/me/picture")
+    assert _parts(server.last)["pic_file"] == ("me.jpg", "image/jpeg", PNG)
+
+
+def test_multipart_fields_and_files_split():
+    from zoom_actions.request import multipart_parts
+    data, files = multipart_parts({"default": True, "n": 3, "file": {"filename": "a.txt", "content_base64": "aGk="}},
+                                  frozenset({"file"}), None, {})
+    assert data == {"default": "true", "n": "3"}
+    assert files == {"file": ("a.txt", b"hi", "text/plain")}

@@ -203,23 +203,18 @@ def test_limiter_keeps_concurrent_callers_under_the_limit(make_tk, server):
     import threading
     tk = make_tk(plan="free")   # LIGHT: 4 a second
     assert tk.limiter is not None and tk.limiter.plan == "free"
-    stamps = []
-    lock = threading.Lock()
-
-    def call():
-        tk.execute("ZOOM_GET_A_MEETING", {"meetingId": 1})
-        with lock:
-            stamps.append(time.monotonic())
-
-    threads = [threading.Thread(target=call) for _ in range(6)]
-    t0 = time.monotonic()
+    threads = [threading.Thread(target=tk.execute, args=("ZOOM_GET_A_MEETING", {"meetingId": 1})) for _ in range(6)]
+    start = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(server.api_requests()) == 6
-    early = [s for s in stamps if s - t0 < 0.9]
-    assert len(early) == 4
+    arrivals = sorted(r.at for r in server.api_requests())
+    assert len(arrivals) == 6
+    # 4 may go at once; the 5th and 6th are held for the next second. (Measured from
+    # the start, not between arrivals: on a loaded machine the first four can be late.)
+    assert sum(1 for u in arrivals if u < start + 0.95) <= 4
+    assert arrivals[-1] >= start + 0.95
 
 
 def test_auto_plan_is_off_on_loopback_and_pro_elsewhere(make_tk, catalog):

@@ -37,6 +37,6 @@ def client(sandbox):
 @pytest.fixture
 def toolkit(sandbox, catalog):
     from zoom_actions import Toolkit
-    tk = Toolkit(base_url=sandbox.base_url, access_token="sandbox", plan=None, catalog=catalog, max_retries=0)
+    tk = Toolkit(base_url=sandbox.base_url, access_token="sandbox-test-token", plan=None, catalog=catalog, max_retries=0)
     yield tk
     tk.close()

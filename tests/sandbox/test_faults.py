@@ -54,7 +54,7 @@ def test_the_toolkit_backs_off_and_succeeds(sandbox, catalog):
     from zoom_actions import Toolkit
     from zoom_actions.retry import RetryPolicy
     sandbox.faults = {"rate_limit_first": 2}
-    with Toolkit(base_url=sandbox.base_url, access_token="sandbox", plan=None, catalog=catalog,
+    with Toolkit(base_url=sandbox.base_url, access_token="sandbox-test-token", plan=None, catalog=catalog,
                  retry=RetryPolicy(max_retries=3, backoff_base=0.01, backoff_max=0.05)) as tk:
         env = tk.execute("ZOOM_GET_A_USER", {"userId": "me"})
     assert env["successful"], env["error"]
