@@ -126,7 +126,8 @@ def run(ctx: Context) -> Section:
             table.add(LABELS[key], *ours, *fm, *lc)
             if key == "all" and not ours[0].startswith(("not", "fails")):
                 all_ms = float(ours[0])
-        table.notes.append(f"Median of {n} runs after one warm-up, in this process. Ours writes {{name}}.json + "
+        runs = f"{n} run{'s' if n > 1 else ''}"
+        table.notes.append(f"Median of {runs} after one warm-up, in this process. Ours writes {{name}}.json + "
                            "index.json to a scratch directory; FastMCP's count is `list_tools()` after "
                            "`from_openapi` (one server per spec file); LangChain's is the function list of "
                            "`openapi_spec_to_openai_fn`.")

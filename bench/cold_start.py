@@ -51,7 +51,8 @@ for path, wanted in FILES.items():
     with open(path, "rb") as fh:
         spec = json.loads(fh.read())
     if PRUNE:
-        spec["paths"] = {p: {m: op for m, op in item.items() if not isinstance(op, dict) or op.get("operationId") in wanted}
+        spec["paths"] = {p: {m: op for m, op in item.items()
+                             if not isinstance(op, dict) or op.get("operationId") in wanted}
                          for p, item in spec["paths"].items()
                          if any(isinstance(op, dict) and op.get("operationId") in wanted for op in item.values())}
     server = FastMCP.from_openapi(spec, client=httpx2.AsyncClient(base_url="https://api.zoom.us/v2"))
@@ -185,7 +186,8 @@ def run(ctx: Context) -> Section:
 
     tools_label, index_label = rows[2][0], rows[-1][0]
     for label, limit, text in ((tools_label, COLD_GOAL_S, "cold start to 20 OpenAI tool definitions under 300 ms"),
-                               (index_label, INDEX_GOAL_S, "fresh process: load the index, list every name, under 100 ms")):
+                               (index_label, INDEX_GOAL_S,
+                                "fresh process: load the index, list every name, under 100 ms")):
         if walls.get(label):
             wall = median(walls[label])
             goal = Goal(text, f"{ms(wall)} ms wall ({ms(median(inproc[label]))} ms in process)", wall < limit)

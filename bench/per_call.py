@@ -313,7 +313,8 @@ def _goals(ctx: Context, section: Section, rows: list[Row], base: str) -> None:
                 r = mine.median / bare.median
                 goal = Goal(text, f"{r:.2f}x ({mine.median * 1e6:.0f} vs {bare.median * 1e6:.0f} µs)", r <= limit)
                 if not goal.met:
-                    goal.bound = f"misses by {r - limit:.2f}x ({(mine.median - bare.median * limit) * 1e6:.0f} µs); see profile"
+                    over_us = (mine.median - bare.median * limit) * 1e6
+                    goal.bound = f"misses by {r - limit:.2f}x ({over_us:.0f} µs); see profile"
                     missed_profile.append((op, mode))
                 section.goals.append(goal)
             else:

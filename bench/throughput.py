@@ -5,167 +5,206 @@ started all at once with ``asyncio.gather``. Without the limiter the figure is
 the client's ceiling; with it, calls are paced to the plan's per-second limit
 for the label, so the figure to read is how close the achieved rate comes to
 that cap (and that it never goes over it). Bare httpx and FastMCP run the same
-1,000 calls for reference, and the "fresh" rows show what such a burst does to a
-client that has no connection yet.
+1,000 calls for reference.
+
+Each run is a child process of its own (the server stays up in another): a
+burst that stalls a client (see the notes in the results) is killed at its
+time limit and cannot slow the runs after it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
+import json
+import subprocess
+import sys
 import time
 
-from . import ours
-from .common import MEETING_ID, Context, NotAvailable, Section, Table, median, short_error
-from .per_call import AUTH, _fastmcp_server
+from .common import MEETING_ID, ROOT, Context, NotAvailable, Section, Table, median, python_env, short_error
 from .server import LoopbackServer
 
 CALLS = 1000
 NAME = "ZOOM_GET_A_MEETING"
 LIMITED_PLAN = "business"  # 80 LIGHT calls a second: 1,000 calls in about 12 s
+STALL_S = 30.0             # a normal run takes 1-3 s here
+PACED_S = 120.0
+
+# row key -> (label, repeated, note)
+ROWS = {
+    "bare": ("bare httpx AsyncClient", True, ""),
+    "bare_capped_fresh": ("bare httpx, fresh client, in flight capped at its pool size (100)", True,
+                          "a semaphore in front of the pool"),
+    "ours": ("ours: aexecute, limiter off", True, ""),
+    "ours_unbound": ("ours: aexecute, limiter on, limits above the load", True,
+                     "the limiter's bookkeeping without pacing"),
+    "fastmcp": ("FastMCP call_tool", True, ""),
+    "ours_paced": (f"ours: aexecute, limiter on (plan {LIMITED_PLAN!r})", False, ""),
+    "bare_fresh": ("bare httpx, fresh client (no connection yet)", False, ""),
+    "ours_fresh": ("ours: aexecute, fresh Toolkit (no connection yet)", False, ""),
+}
 
 
-async def _gather(make_call, calls: int, limit_s: float = 60.0) -> float:
-    t0 = time.perf_counter()
+# --- in the child process -------------------------------------------------------
+
+def _client(row: str, base: str, spec: str | None):
+    """An async callable making one call the row's way."""
+    auth = {"Authorization": "Bearer t"}
+    if row.startswith("bare"):
+        import httpx
+        client = httpx.AsyncClient(headers=auth)
+        gate = asyncio.Semaphore(100) if "capped" in row else None
+
+        async def get():
+            r = await client.get(f"{base}/meetings/{MEETING_ID}")
+            r.raise_for_status()
+            return r.json()
+
+        async def call():
+            if gate is None:
+                return await get()
+            async with gate:
+                return await get()
+        return call
+    if row.startswith("ours"):
+        from . import ours
+        tk = ours.make_toolkit(base, plan=LIMITED_PLAN if row == "ours_paced" else None)
+        if row == "ours_unbound":
+            ours.unbound_limiter(tk)
+
+        async def call():
+            return ours.check_envelope(await tk.aexecute(NAME, {"meetingId": MEETING_ID}))
+        return call
+    if row == "fastmcp":
+        import httpx2
+        from fastmcp import FastMCP
+        with open(spec, "rb") as fh:
+            server = FastMCP.from_openapi(json.loads(fh.read()), client=httpx2.AsyncClient(base_url=base))
+
+        async def call():
+            return await server.call_tool("meeting", {"meetingId": MEETING_ID})
+        return call
+    raise ValueError(row)
+
+
+def child(row: str, base: str, calls: int, spec: str | None = None) -> None:
+    """Run one burst and print ``{"s": seconds, "failed": n, "first_error": str}``."""
+    import logging
+    logging.getLogger("zoom_actions").setLevel(logging.ERROR)  # a stalled burst logs a resend per time-out
+
+    async def go():
+        call = _client(row, base, spec)
+        if not row.endswith("_fresh"):
+            await call()  # connect and warm up
+        t0 = time.perf_counter()
+        results = await asyncio.gather(*(call() for _ in range(calls)), return_exceptions=True)
+        took = time.perf_counter() - t0
+        errors = [r for r in results if isinstance(r, BaseException)]
+        return {"s": took, "failed": len(errors), "first_error": short_error(errors[0]) if errors else ""}
+    print(json.dumps(asyncio.run(go())), flush=True)
+
+
+# --- in the bench process -------------------------------------------------------------
+
+def _run_child(row: str, base: str, calls: int, spec: str | None, limit_s: float) -> dict:
+    code = f"from bench.throughput import child; child({row!r}, {base!r}, {calls!r}, {spec!r})"
     try:
-        results = await asyncio.wait_for(
-            asyncio.gather(*(make_call() for _ in range(calls)), return_exceptions=True), limit_s)
-    except asyncio.TimeoutError:
-        raise RuntimeError(f"stalled: not done after {limit_s:.0f} s") from None
-    took = time.perf_counter() - t0
-    errors = [r for r in results if isinstance(r, BaseException)]
-    if errors:
-        raise RuntimeError(f"{len(errors)} of {calls} calls failed after {took:.1f} s, first: {short_error(errors[0])}")
-    return took
-
-
-def _bare(base: str, cap: int | None = None):
-    import httpx
-    client = httpx.AsyncClient(headers=AUTH)
-    gate = asyncio.Semaphore(cap) if cap else None
-
-    async def get():
-        r = await client.get(f"{base}/meetings/{MEETING_ID}")
-        r.raise_for_status()
-        return r.json()
-
-    async def call():
-        if gate is None:
-            return await get()
-        async with gate:
-            return await get()
-    return call
-
-
-def _ours(base: str, limiter: str):
-    tk = ours.make_toolkit(base, plan=LIMITED_PLAN if limiter == "paced" else None)
-    if limiter == "unbound":
-        ours.unbound_limiter(tk)
-
-    async def call():
-        return ours.check_envelope(await tk.aexecute(NAME, {"meetingId": MEETING_ID}))
-    return call
-
-
-def _fastmcp(ctx: Context, base: str):
-    server = _fastmcp_server(ctx, base)
-
-    async def call():
-        return await server.call_tool("meeting", {"meetingId": MEETING_ID})
-    return call
-
-
-SLOW_S = 10.0  # a run slower than this (or failing) is reported and not repeated
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=limit_s + 10,
+                              env=python_env(), cwd=str(ROOT))
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"stalled: killed after {limit_s + 10:.0f} s") from None
+    if proc.returncode != 0:
+        raise RuntimeError((proc.stderr.strip().splitlines() or ["child failed"])[-1][:200])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def run(ctx: Context) -> Section:
     section = Section(f"4. Throughput: {CALLS:,} concurrent async calls")
     calls = 200 if ctx.quick else CALLS
     reps = ctx.reps(3)
-    table = Table(f"{calls:,} concurrent `{NAME}` calls through one client ({reps} interleaved runs unless said)",
+    runs = f"{reps} run{'s' if reps > 1 else ''}"
+    table = Table(f"{calls:,} concurrent `{NAME}` calls through one client ({runs} unless said)",
                   ["client", "runs", "median s", "worst s", "calls / s", "vs bare httpx", "note"])
-    quiet = logging.getLogger("zoom_actions")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # a stalled burst makes the runtime log a resend per pool time-out
     try:
-        with LoopbackServer() as server:
-            asyncio.run(_measure(ctx, server.base_url, calls, reps, table))
-    finally:
-        quiet.setLevel(level)
-    table.notes.append(
-        "All calls start at once (`asyncio.gather`) in one event loop, against the loopback server in a child "
-        "process; each client first makes one call (except the fresh Toolkit). 'In flight capped' puts an "
-        "`asyncio.Semaphore` the size of httpx's pool (100) in front of it. 'Limits above the load' keeps the "
-        "limiter's reservation on every call with limits no load here reaches: what its bookkeeping costs. With "
-        f"the {LIMITED_PLAN!r} plan the limiter paces LIGHT calls to Zoom's per-second limit: that row should sit "
-        f"just under the cap, never over it. A run slower than {SLOW_S:.0f} s or with failures is reported and "
-        "that row is not run again (each run is capped at 60 s).")
-    table.notes.append(
-        "Why a burst can stall: when more requests wait than the pool has connections, httpcore rescans the "
-        "whole queue against every connection on every response (`AsyncConnectionPool."
-        "_assign_requests_to_connections`, the top of a pyinstrument profile of such a burst). The cost grows "
-        "with the square of the queue, the event loop starves, and requests reach their connect or pool "
-        "time-outs (httpx's default 5 s: calls fail; the Toolkit's 30 s: it resends and finishes late). It "
-        "strikes most often on a client with no connection yet, and sometimes on a warm one. A semaphore sized "
-        "to the pool keeps the queue inside httpcore short, as the capped row shows.")
-    section.tables.append(table)
-    return section
-
-
-async def _measure(ctx: Context, base: str, calls: int, reps: int, table: Table) -> None:
-    rows = [  # (label, make, repeat, warm up, note)
-        ("bare httpx AsyncClient", lambda: _bare(base), True, True, ""),
-        ("bare httpx, in flight capped at its pool size", lambda: _bare(base, cap=100), True, True, ""),
-        ("ours: aexecute, limiter off", lambda: _ours(base, "off"), True, True, ""),
-        ("ours: aexecute, limiter on, limits above the load", lambda: _ours(base, "unbound"), True, True,
-         "the limiter's bookkeeping without pacing"),
-        ("FastMCP call_tool", lambda: _fastmcp(ctx, base), True, True, ""),
-        (f"ours: aexecute, limiter on (plan {LIMITED_PLAN!r})", lambda: _ours(base, "paced"), False, True,
-         _cap_note(calls)),
-        ("ours: aexecute, fresh Toolkit (no connection yet)", lambda: _ours(base, "off"), False, False, ""),
-    ]
-    ready: dict = {}
-    times: dict[str, list[float]] = {r[0]: [] for r in rows}
+        spec = str(ctx.spec_file("meetings"))
+    except NotAvailable:
+        spec = None
+    times: dict[str, list[float]] = {k: [] for k in ROWS}
     trouble: dict[str, str] = {}
-    for label, make, _, warm, _ in rows:
-        try:
-            call = make()
-            if warm:
-                await call()
-            ready[label] = call
-        except NotAvailable as exc:
-            trouble[label] = f"not available: {exc}"
-        except Exception as exc:
-            trouble[label] = f"not available: {short_error(exc)}"
+    skip = {}
+    try:
+        from . import ours
+        ours.toolkit_class()
+    except NotAvailable as exc:
+        skip.update({k: f"not available: {exc}" for k in ROWS if k.startswith("ours")})
+    try:
+        import fastmcp  # noqa: F401
+        import httpx2  # noqa: F401
+        if spec is None:
+            raise NotAvailable("no Meetings spec (ZOOM_SPEC_DIR)")
+    except ImportError as exc:
+        skip["fastmcp"] = f"not available: {exc.name} is not installed"
+    except NotAvailable as exc:
+        skip["fastmcp"] = f"not available: {exc}"
+    trouble.update(skip)
 
-    async def one_run(label: str, limit_s: float) -> None:
-        try:
-            took = await _gather(ready[label], calls, limit_s)
-            times[label].append(took)
-            if took > SLOW_S and label not in trouble and "paced" not in label and "plan" not in label:
-                trouble[label] = f"run {len(times[label])} took {took:.1f} s; not repeated"
-        except Exception as exc:
-            trouble[label] = f"run {len(times[label]) + 1}: {short_error(exc)}; not repeated"
+    with LoopbackServer() as server:
+        def one(key: str, limit_s: float) -> None:
+            try:
+                out = _run_child(key, server.base_url, calls, spec, limit_s)
+            except Exception as exc:
+                trouble[key] = f"run {len(times[key]) + 1}: {short_error(exc)}"
+                return
+            if out["failed"]:
+                trouble[key] = (f"run {len(times[key]) + 1}: {out['failed']} of {calls} calls failed after "
+                                f"{out['s']:.1f} s, first: {out['first_error']}")
+                return
+            times[key].append(out["s"])
+            if out["s"] > STALL_S and key != "ours_paced":
+                trouble[key] = f"run {len(times[key])} took {out['s']:.1f} s"
 
-    for _ in range(reps):
-        for label, _, repeat, _, _ in rows:
-            if repeat and label in ready and label not in trouble:
-                await one_run(label, 60.0)
-    for label, _, repeat, _, _ in rows:
-        if not repeat and label in ready:
-            await one_run(label, 600.0 if "plan" in label else 60.0)
+        for _ in range(reps):  # interleaved, so drift on a shared machine hits every row alike
+            for key, (_, repeated, _) in ROWS.items():
+                if repeated and key not in trouble:
+                    one(key, STALL_S)
+        for key, (_, repeated, _) in ROWS.items():
+            if not repeated and key not in trouble:
+                one(key, PACED_S if key == "ours_paced" else STALL_S)
 
-    bare = times.get("bare httpx AsyncClient")
+    bare = times["bare"]
     bare_rate = calls / median(bare) if bare else None
-    for label, _, _, _, note in rows:
-        ts = times[label]
-        note = "; ".join(x for x in (note, trouble.get(label, "")) if x)
+    for key, (label, repeated, note) in ROWS.items():
+        if key == "ours_paced":
+            note = _cap_note(calls)
+        problem = trouble.get(key, "")
+        if problem and repeated and not problem.startswith("not available"):
+            problem += "; not repeated"
+        note = "; ".join(x for x in (note, problem) if x)
+        ts = times[key]
         if not ts:
             table.add(label, "0", "", "", "", "", note or "no runs")
             continue
         rate = calls / median(ts)
         table.add(label, len(ts), f"{median(ts):.2f}", f"{max(ts):.2f}", f"{rate:,.0f}",
                   f"{rate / bare_rate:.2f}x" if bare_rate else "", note)
+    table.notes.append(
+        "All calls start at once (`asyncio.gather`) in one event loop; each run is a fresh child process (its "
+        "start-up not timed) that first makes one call, so the client holds a connection (except the fresh "
+        "rows). The capped row puts an `asyncio.Semaphore` the size of httpx's pool in front of a fresh client. "
+        "'Limits "
+        "above the load' keeps the limiter's reservation on every call with limits no load here reaches: what its "
+        f"bookkeeping costs. With the {LIMITED_PLAN!r} plan the limiter paces LIGHT calls to Zoom's per-second "
+        f"limit: that row should sit just under the cap, never over it. A run with failures, or one not done in "
+        f"{STALL_S + 10:.0f} s (then killed), is reported and its row is not run again.")
+    table.notes.append(
+        "Why a burst can stall httpx: in a pyinstrument profile of a fresh client's burst, most of the time "
+        "goes to httpcore's `AsyncConnectionPool._assign_requests_to_connections`, which on every change of a "
+        "connection's state rescans all waiting requests against all connections. With a thousand requests "
+        "waiting on connections still being opened, the event loop starves and requests reach their connect or "
+        "pool time-outs (httpx's default 5 s: calls fail; the Toolkit's 30 s: it resends and finishes late). "
+        "Once a client holds a connection the same burst goes through. A semaphore sized to the pool keeps "
+        "httpcore's queue short (the capped row); FastMCP's client (httpx2) was not seen to stall.")
+    section.tables.append(table)
+    return section
 
 
 def _cap_note(calls: int) -> str:

@@ -158,7 +158,7 @@ def run(ctx: Context) -> Section:
                        "LangChain's top-level properties and the leaf fields nested under them.")
     section.tables.append(table)
     for strict in (False, True):
-        kind = "strict (OpenAI default)" if strict else "non-strict (like FastMCP's)"
+        kind = "strict (OpenAI Structured Outputs, opt-in)" if strict else "non-strict (the default, like FastMCP's)"
         text = f"compact Meetings definitions, {kind}, at most half FastMCP's tokens, every parameter kept"
         got = compacts.get(strict)
         if not (got and fm_tokens):
@@ -194,7 +194,8 @@ def _breakdown(tools: list[dict], ntok, non_strict) -> str:
     bare = count([_strip_descriptions(t) for t in tools], ntok)
     text = f"{total - bare} tokens are description texts, {bare} schema structure (names, types, enums, required)"
     if non_strict:
-        text += f"; the strict dialect adds {total - non_strict[0]} over the non-strict form (nullable types, every property required)"
+        text += (f"; the strict dialect adds {total - non_strict[0]} over the non-strict form "
+                 "(nullable types, every property required)")
     return text
 
 
