@@ -116,7 +116,7 @@ def run(ctx: Context) -> Section:
 
     compacts: dict[bool, tuple] = {}
     for style, strict in (("compact", False), ("compact", True), ("verbatim", False), ("verbatim", True)):
-        label = f"ours, {style} descriptions, " + ("strict (the default for OpenAI)" if strict else "non-strict")
+        label = f"ours, {style} descriptions, " + ("strict (opt-in)" if strict else "non-strict (the default)")
         try:
             tools = _ours_meetings(ctx, style, strict)
             tokens = count(tools, ntok)
