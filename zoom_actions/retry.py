@@ -14,19 +14,42 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
-# Raised before a single byte of the request was written.
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-# Failures that a resend cannot fix.
-PERMANENT = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL)
+
+
+@functools.cache
+def _transport_errors() -> tuple[tuple, tuple, type]:
+    """(not sent, permanent, any transport error). httpx is imported here, on
+    the first failure, not when the package is imported: building tool
+    definitions never needs it."""
+    import httpx
+
+    # Raised before a single byte of the request was written.
+    not_sent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+    # Failures that a resend cannot fix.
+    permanent = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL)
+    return not_sent, permanent, httpx.TransportError
+
+
+def not_sent(exc: BaseException) -> bool:
+    """True when the request certainly never reached the server."""
+    return isinstance(exc, _transport_errors()[0])
+
+
+def is_timeout(exc: BaseException) -> bool:
+    import httpx
+    return isinstance(exc, httpx.TimeoutException)
 
 
 @dataclass(frozen=True)
@@ -43,11 +66,12 @@ class RetryPolicy:
 
 
 def may_resend_after_error(method: str, exc: BaseException) -> bool:
-    if isinstance(exc, PERMANENT):
+    not_sent_errors, permanent, transport = _transport_errors()
+    if isinstance(exc, permanent):
         return False
-    if isinstance(exc, NOT_SENT):
+    if isinstance(exc, not_sent_errors):
         return True
-    return method in IDEMPOTENT and isinstance(exc, httpx.TransportError)
+    return method in IDEMPOTENT and isinstance(exc, transport)
 
 
 def may_resend_after_status(method: str, status: int) -> bool:

@@ -18,9 +18,10 @@ import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
-from typing import Any, AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
 
-import httpx
+if TYPE_CHECKING:  # imported on the first call: catalog and tool definitions never need it
+    import httpx
 
 from . import __version__
 from .auth import (DEFAULT_TOKEN_URL, AuthFailure, GatewayKey, Provider, ServerToServer, StaticToken,
@@ -32,7 +33,8 @@ from .inputs import InputPlan
 from .limiter import DEFAULT_PLAN, RateLimiter
 from .redact import Secret, install_log_filter, scrub
 from .request import build_path, build_query, header_value, json_body, multipart_parts
-from .retry import NOT_SENT, RetryPolicy, classify_429, may_resend_after_error, may_resend_after_status
+from .retry import (RetryPolicy, classify_429, is_timeout, may_resend_after_error, may_resend_after_status,
+                    not_sent)
 from .routes import Route, check_url, is_loopback, resolve
 
 log = logging.getLogger("zoom_actions")
@@ -177,7 +179,7 @@ class Toolkit:
             plan = None if is_loopback(urlsplit(self.route.base).hostname) else DEFAULT_PLAN
         self.limiter = RateLimiter(plan) if plan else None
         self.upload_dir = Path(upload_dir).resolve() if upload_dir is not None else None
-        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.timeout = timeout   # seconds, or an httpx.Timeout; handed to the clients as is
 
         for secret in (access_token, client_secret, refresh_token):
             if secret:
@@ -407,7 +409,7 @@ class Toolkit:
             if isinstance(resp, BaseException):
                 if attempt < policy.max_retries and may_resend_after_error(method, resp):
                     attempt += 1
-                    maybe_delivered = maybe_delivered or not isinstance(resp, NOT_SENT)
+                    maybe_delivered = maybe_delivered or not not_sent(resp)
                     log.warning("%s: %s; resending (retry %d of %d)", plan.name, type(resp).__name__,
                                 attempt, policy.max_retries)
                     yield (_SLEEP, policy.backoff(attempt))
@@ -491,12 +493,14 @@ class Toolkit:
             with self._client_lock:
                 client = self._client
                 if client is None:
+                    import httpx
                     client = self._client = httpx.Client(timeout=self.timeout, follow_redirects=True)
         return client
 
     def _ahttp(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
         if self._aclient is None or self._aclient_loop is not loop:
+            import httpx
             self._aclient = httpx.AsyncClient(timeout=self.timeout, follow_redirects=True,
                                               limits=httpx.Limits(max_connections=_ASYNC_POOL,
                                                                   max_keepalive_connections=50))
@@ -639,14 +643,14 @@ def _transport_failure(plan: ActionPlan, exc: BaseException, attempts: int) -> d
     op = plan.action["operation"]
     head = f"{plan.name} ({op['method']} {op['path']}) failed"
     tries = f" after {attempts + 1} attempts" if attempts else ""
-    if isinstance(exc, NOT_SENT):
+    if not_sent(exc):
         return fail(f"{head}: could not connect to Zoom{tries} ({what}). Nothing reached Zoom; check the network "
                     "and the base URL, then try again.")
     if plan.method in ("POST", "PATCH"):
         return fail(f"{head}: the connection failed after the request was sent ({what}). The request may have "
                     f"reached Zoom, so it was not resent (a {plan.method} could be applied twice). Check the "
                     "current state (for example with a list or get action) before trying again.")
-    if isinstance(exc, httpx.TimeoutException):
+    if is_timeout(exc):
         return fail(f"{head}: Zoom did not answer in time{tries} ({what}). Try again later or raise the timeout.")
     return fail(f"{head}{tries}: {what}.")
 
