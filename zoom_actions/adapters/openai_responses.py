@@ -4,18 +4,8 @@ so it is always spelled out)."""
 
 from __future__ import annotations
 
-from .dialect_openai import MAX_TOOLS
-
-PROVIDER = "OpenAI"
-DEFAULT_STRICT = False
-
-
-def dialect(strict: bool) -> str:
-    return "openai-strict" if strict else "openai"
-
-
-def max_tools(strict: bool) -> int:
-    return MAX_TOOLS
+# same provider, dialects and tool cap as Chat Completions; only the envelope differs
+from .openai_chat import DEFAULT_STRICT, PROVIDER, dialect, max_tools  # noqa: F401
 
 
 def render(spec, toolkit=None) -> dict:

@@ -189,6 +189,24 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> tupl
         json.dumps(body, ensure_ascii=False).encode()
 
 
+def read_request_body(handler: BaseHTTPRequestHandler) -> bytes:
+    """The request body an http.server handler received: chunked (trailers
+    skipped up to the blank line) or by Content-Length."""
+    rfile, headers = handler.rfile, handler.headers
+    if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+        chunks = []
+        while True:
+            size = int(rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(chunks)
+            chunks.append(rfile.read(size))
+            rfile.readline()
+    length = int(headers.get("Content-Length") or 0)
+    return rfile.read(length) if length > 0 else b""
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in two writes: no delayed-ACK stall
@@ -197,18 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: "SandboxHTTPServer"
 
     def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        return read_request_body(self)
 
     def _dispatch(self) -> None:
         body = self._read_body()
