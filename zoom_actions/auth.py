@@ -23,9 +23,9 @@ import base64
 import inspect
 import json
 import logging
+import os
 import threading
 import time
-import weakref
 from typing import Any, Callable
 from urllib.parse import urlencode, urlsplit
 
@@ -71,7 +71,7 @@ class StaticToken(Provider):
     kind = "static"
 
     def __init__(self, token: str | Secret, what: str = "the access token") -> None:
-        self._token = Secret(check_credential(token, what))
+        self._token = Secret(check_credential(token, what), pinned=True)
 
     def current(self) -> str | None:
         return self._token.reveal()
@@ -95,7 +95,7 @@ class _OAuthProvider(Provider):
 
     def __init__(self, client_id: str, client_secret: str | Secret, token_url: str) -> None:
         self.client_id = client_id
-        self._client_secret = Secret(check_credential(client_secret, "the client secret"))
+        self._client_secret = Secret(check_credential(client_secret, "the client secret"), pinned=True)
         self.token_url = token_url
         self._token: Secret | None = None
         self._expires_at: float | None = None   # monotonic; None: unknown (valid until rejected)
@@ -131,7 +131,7 @@ class _OAuthProvider(Provider):
     def accept(self, status: int, content: bytes) -> str:
         try:
             body: Any = json.loads(content) if content else {}
-        except ValueError:
+        except (ValueError, RecursionError):   # not JSON, or nested past the parser's depth
             body = {}
         if not isinstance(body, dict):
             body = {}
@@ -141,8 +141,12 @@ class _OAuthProvider(Provider):
         if status != 200 or not isinstance(body.get("access_token"), str) or not body["access_token"]:
             reason = body.get("reason") or body.get("error_description") or body.get("message") or ""
             error = body.get("error") or ""
-            detail = ", ".join(str(x) for x in (error, reason) if x) or (content[:200].decode("utf-8", "replace")
-                                                                        if content else "no body")
+            detail = ", ".join(str(x) for x in (error, reason) if x) or (
+                scrub(content[:4096].decode("utf-8", "replace")) if content else "no body")
+            detail = scrub(detail)[:200]   # masked first: a cut must not leave a secret's prefix behind
+            if 300 <= status < 400:
+                detail = "a redirect, which is never followed for a token request (it would carry the credentials " \
+                         "elsewhere)"
             raise AuthFailure(f"Could not get a Zoom access token from {self.token_url} "
                               f"(HTTP {status}: {detail}). {self._advice(status, body)}")
         token = body["access_token"]
@@ -205,11 +209,11 @@ class UserOAuth(_OAuthProvider):
                  on_refresh_token: Callable[[str], Any] | None = None,
                  token_url: str = DEFAULT_TOKEN_URL) -> None:
         super().__init__(client_id, client_secret, token_url)
-        self._refresh = Secret(check_credential(refresh_token, "the refresh token"))
+        self._refresh = Secret(check_credential(refresh_token, "the refresh token"), pinned=True)
         self.on_refresh_token = on_refresh_token
         self._pending_callback: Secret | None = None
         if access_token:
-            self._token = Secret(check_credential(access_token, "the access token"))
+            self._token = Secret(check_credential(access_token, "the access token"), pinned=True)
 
     def _form(self) -> dict[str, str]:
         return {"grant_type": "refresh_token", "refresh_token": self._refresh.reveal()}
@@ -235,7 +239,7 @@ class UserOAuth(_OAuthProvider):
 
 
 def _trusted_api_base(api_url: str) -> str | None:
-    from .routes import is_loopback
+    from .gateways import is_loopback
     try:
         parts = urlsplit(api_url)
     except ValueError:
@@ -249,27 +253,24 @@ def _trusted_api_base(api_url: str) -> str | None:
 
 
 class TokenManager:
-    """Single-flight token fetching around a provider."""
+    """Single-flight token fetching around a provider.
+
+    One lock serves threads and event loops alike: a sync caller blocks on
+    it, an async caller polls it without blocking its loop, so a thread and
+    a coroutine (or two loops) that need a token at once cause one request,
+    and a rotated refresh token is never presented twice.
+    """
 
     def __init__(self, provider: Provider) -> None:
         self.provider = provider
         self._lock = threading.Lock()
-        self._alocks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = \
-            weakref.WeakKeyDictionary()
         self.fetches = 0
-
-    def _alock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        lock = self._alocks.get(loop)
-        if lock is None:
-            lock = self._alocks[loop] = asyncio.Lock()
-        return lock
 
     def _rejected(self, failed: str | None) -> str:
         return (f"The {self.provider.kind.replace('_', ' ')} credential was rejected and cannot be refreshed"
                 if failed else "No Zoom access token is available")
 
-    def get(self, client, failed: str | None = None) -> str:
+    def _cached(self, failed: str | None) -> str | None:
         p = self.provider
         if failed is not None:
             p.invalidate(failed)
@@ -278,51 +279,62 @@ class TokenManager:
             return tok
         if not p.refreshable:
             raise AuthFailure(self._rejected(failed))
+        return None
+
+    def _request(self):
+        self.fetches += 1
+        return self.provider.token_request()
+
+    def _unreachable(self, url: str, exc: Exception) -> AuthFailure:
+        return AuthFailure(f"Could not reach the Zoom token endpoint {url}: {type(exc).__name__}: {exc}")
+
+    def get(self, fetch: Callable[[str, dict, bytes], tuple[int, bytes]], failed: str | None = None) -> str:
+        """``fetch(url, headers, body) -> (status, content)`` does the I/O, without following redirects."""
+        tok = self._cached(failed)
+        if tok is not None:
+            return tok
         with self._lock:
-            tok = p.current()
+            tok = self.provider.current()
             if tok is not None and tok != failed:
                 return tok
-            url, headers, body = p.token_request()
-            self.fetches += 1
+            url, headers, body = self._request()
             try:
-                resp = client.post(url, headers=headers, content=body)
-            except Exception as exc:  # httpx.HTTPError and anything below it
-                raise AuthFailure(f"Could not reach the Zoom token endpoint {url}: {type(exc).__name__}: {exc}") \
-                    from None
-            tok = p.accept(resp.status_code, resp.content)
-            new_refresh = p.callback_value()
+                status, content = fetch(url, headers, body)
+            except Exception as exc:
+                raise self._unreachable(url, exc) from None
+            tok = self.provider.accept(status, content)
+            new_refresh = self.provider.callback_value()
         if new_refresh is not None:
-            result = self._run_callback(new_refresh, None)
+            result = self._run_callback(new_refresh)
             if inspect.iscoroutine(result):
                 result.close()
                 log.error("on_refresh_token returned a coroutine in a synchronous call; it was not run "
                           "(use aexecute, or a plain function)")
         return tok
 
-    async def aget(self, aclient, failed: str | None = None) -> str:
-        p = self.provider
-        if failed is not None:
-            p.invalidate(failed)
-        tok = p.current()
-        if tok is not None and tok != failed:
+    async def aget(self, afetch, failed: str | None = None) -> str:
+        tok = self._cached(failed)
+        if tok is not None:
             return tok
-        if not p.refreshable:
-            raise AuthFailure(self._rejected(failed))
-        async with self._alock():
-            tok = p.current()
+        pause = 0.001
+        while not self._lock.acquire(blocking=False):
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.02)
+        try:
+            tok = self.provider.current()
             if tok is not None and tok != failed:
                 return tok
-            url, headers, body = p.token_request()
-            self.fetches += 1
+            url, headers, body = self._request()
             try:
-                resp = await aclient.post(url, headers=headers, content=body)
+                status, content = await afetch(url, headers, body)
             except Exception as exc:
-                raise AuthFailure(f"Could not reach the Zoom token endpoint {url}: {type(exc).__name__}: {exc}") \
-                    from None
-            tok = p.accept(resp.status_code, resp.content)
-            new_refresh = p.callback_value()
+                raise self._unreachable(url, exc) from None
+            tok = self.provider.accept(status, content)
+            new_refresh = self.provider.callback_value()
+        finally:
+            self._lock.release()
         if new_refresh is not None:
-            result = self._run_callback(new_refresh, None)
+            result = self._run_callback(new_refresh)
             if inspect.isawaitable(result):
                 try:
                     await result
@@ -330,7 +342,7 @@ class TokenManager:
                     log.error("on_refresh_token callback failed: %s", scrub(f"{type(exc).__name__}: {exc}"))
         return tok
 
-    def _run_callback(self, value: str, _unused) -> Any:
+    def _run_callback(self, value: str) -> Any:
         cb = getattr(self.provider, "on_refresh_token", None)
         if cb is None:
             log.warning("Zoom rotated the refresh token; pass on_refresh_token= to store the new one "
@@ -344,3 +356,48 @@ class TokenManager:
 
     def __repr__(self) -> str:
         return f"TokenManager({self.provider!r})"
+
+
+NO_CREDENTIALS = (
+    "No Zoom credentials. Set ZOOM_ACCESS_TOKEN (a bearer token), or ZOOM_ACCOUNT_ID + ZOOM_CLIENT_ID + "
+    "ZOOM_CLIENT_SECRET (Server-to-Server OAuth), or ZOOM_CLIENT_ID + ZOOM_CLIENT_SECRET + ZOOM_REFRESH_TOKEN "
+    "(user OAuth); or use gateway='lava' with LAVA_SECRET_KEY or gateway='maton' with MATON_API_KEY. To try "
+    "the actions without a Zoom account, use Toolkit(sandbox=True) or `zoom-actions run ... --sandbox`.")
+
+
+def choose_provider(gateway, *, access_token=None, account_id=None, client_id=None, client_secret=None,
+                    refresh_token=None, token_url: str = DEFAULT_TOKEN_URL, on_refresh_token=None,
+                    from_env: bool = False) -> tuple[Provider | None, str | None]:
+    """The credential to use, and why there is none when there is none.
+
+    A gateway with a key of its own (Lava, Maton) authenticates with it.
+    Otherwise, most capable first: user OAuth (a refresh token with the
+    client ID and secret), Server-to-Server OAuth, a static token. With
+    ``from_env`` the values come from ``ZOOM_*`` environment variables.
+    """
+    if from_env:
+        env = os.environ.get
+        access_token, account_id = env("ZOOM_ACCESS_TOKEN") or None, env("ZOOM_ACCOUNT_ID") or None
+        client_id, client_secret = env("ZOOM_CLIENT_ID") or None, env("ZOOM_CLIENT_SECRET") or None
+        refresh_token = env("ZOOM_REFRESH_TOKEN") or None
+    for secret in (access_token, client_secret, refresh_token):
+        if secret:
+            Secret(secret, pinned=True)
+    if gateway.name != "direct":
+        if gateway.key:
+            return GatewayKey(gateway.key, gateway.name), None
+        return None, f"The {gateway.name} gateway needs its key: set {gateway.key_env} or pass it to the gateway."
+    if refresh_token and client_id and client_secret:
+        return UserOAuth(client_id, client_secret, refresh_token, access_token=access_token,
+                         on_refresh_token=on_refresh_token, token_url=token_url), None
+    if account_id and client_id and client_secret:
+        return ServerToServer(account_id, client_id, client_secret, token_url=token_url), None
+    if access_token:
+        return StaticToken(access_token), None
+    if account_id or client_id or client_secret or refresh_token:
+        have = [n for n, v in (("account_id", account_id), ("client_id", client_id),
+                               ("client_secret", client_secret), ("refresh_token", refresh_token)) if v]
+        return None, (f"Incomplete Zoom credentials (have {', '.join(have)}): Server-to-Server OAuth needs "
+                      "account_id, client_id and client_secret; user OAuth needs client_id, client_secret and "
+                      "refresh_token.")
+    return None, NO_CREDENTIALS

@@ -10,14 +10,20 @@ leaves the runtime: error messages, log records, exception text.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 
 MASK = "***"
-_MIN_LEN = 6          # shorter values would mask ordinary words
-_MAX_KNOWN = 4096     # tokens rotate hourly; keep the newest few thousand
+_MAX_ROTATING = 4096   # fetched tokens rotate hourly: keep the newest few thousand
+_MAX_TRIE = 512        # longer values are replaced one by one (few, and keep the pattern shallow)
 
-_known: dict[str, None] = {}
+# Configured credentials are pinned: never evicted, whatever their length.
+# Values fetched at run time (access tokens, rotated refresh tokens) rotate.
+_pinned: dict[str, None] = {}
+_rotating: dict[str, None] = {}
 _lock = threading.Lock()
+_version = 0
+_compiled: tuple[int, "re.Pattern | None", tuple[str, ...]] = (-1, None, ())
 
 
 class Secret:
@@ -25,11 +31,11 @@ class Secret:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, *, pinned: bool = False) -> None:
         if isinstance(value, Secret):
             value = value.reveal()
         self._value = str(value)
-        remember(self._value)
+        remember(self._value, pinned=pinned)
 
     def reveal(self) -> str:
         return self._value
@@ -52,34 +58,79 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
-def remember(value: str | None) -> None:
-    """Register a value that must never appear in output."""
-    if not value or len(value) < _MIN_LEN:
+def remember(value: str | None, *, pinned: bool = False) -> None:
+    """Register a value that must never appear in output. A pinned value
+    (a configured credential) stays registered for the process's life."""
+    global _version
+    if not value:
         return
     with _lock:
-        if value in _known:
+        if value in _pinned:
             return
-        _known[value] = None
-        if len(_known) > _MAX_KNOWN:
-            del _known[next(iter(_known))]
+        if pinned:
+            _rotating.pop(value, None)
+            _pinned[value] = None
+        elif value in _rotating:
+            return
+        else:
+            _rotating[value] = None
+            if len(_rotating) > _MAX_ROTATING:
+                del _rotating[next(iter(_rotating))]
+        _version += 1
+
+
+def _trie_pattern(values: list[str]) -> str:
+    """One regex whose alternation is a trie: matching walks each text
+    position once down the trie, so the cost is linear in the text, not in
+    the number of secrets."""
+    root: dict = {}
+    for v in values:
+        node = root
+        for ch in v:
+            node = node.setdefault(ch, {})
+        node[""] = None
+
+    def emit(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in node.items() if ch != ""]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # longest match first: the branch is greedy, the end is the fallback
+        return f"(?:{body})?" if end else body
+    return emit(root)
+
+
+def _matcher() -> tuple["re.Pattern | None", tuple[str, ...]]:
+    global _compiled
+    version, pattern, long_values = _compiled
+    if version == _version:
+        return pattern, long_values
+    with _lock:
+        values = list(_pinned) + list(_rotating)
+        current = _version
+    short = [v for v in values if len(v) <= _MAX_TRIE]
+    long_values = tuple(sorted((v for v in values if len(v) > _MAX_TRIE), key=len, reverse=True))
+    pattern = re.compile(_trie_pattern(short)) if short else None
+    _compiled = (current, pattern, long_values)
+    return pattern, long_values
 
 
 def scrub(text: object) -> str:
     """``text`` as a string with every known secret replaced by ``***``."""
     s = text if isinstance(text, str) else str(text)
-    if not _known:
+    if not _version or not s:
         return s
-    with _lock:
-        known = list(_known)
-    for value in known:
+    pattern, long_values = _matcher()
+    for value in long_values:
         if value in s:
             s = s.replace(value, MASK)
-    return s
+    return pattern.sub(MASK, s) if pattern is not None else s
 
 
 def scrub_data(obj):
     """``obj`` (parsed JSON) with every known secret masked in its strings."""
-    if not _known:
+    if not _version:
         return obj
     if isinstance(obj, str):
         return scrub(obj)
@@ -122,3 +173,17 @@ def check_credential(value: object, what: str) -> str:
 def install_log_filter(logger: logging.Logger) -> None:
     if not any(isinstance(f, ScrubFilter) for f in logger.filters):
         logger.addFilter(ScrubFilter())
+
+
+# The HTTP stack's own loggers: httpcore logs request headers (the bearer
+# token among them) at DEBUG. A logger's filters do not see its children's
+# records, so every logger of the stack gets the filter.
+CLIENT_LOGGERS = ("httpx", "httpx2", "httpcore", "httpcore2", "hpack", "h11", "h2")
+_CLIENT_CHILDREN = ("connection", "http11", "http2", "proxy", "socks", "connection_pool")
+
+
+def filter_client_loggers() -> None:
+    names = {f"{base}.{child}" for base in CLIENT_LOGGERS for child in _CLIENT_CHILDREN} | set(CLIENT_LOGGERS)
+    names |= {n for n in logging.root.manager.loggerDict if n.split(".", 1)[0] in CLIENT_LOGGERS}
+    for name in names:
+        install_log_filter(logging.getLogger(name))

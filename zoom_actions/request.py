@@ -98,20 +98,29 @@ def header_value(name: str, value: Any) -> str:
 
 
 def multipart_parts(fields: dict[str, Any], file_fields: frozenset, upload_dir: Path | None,
-                    flat_names: dict[str, str]) -> tuple[dict[str, str], dict[str, tuple]]:
-    """``(data, files)`` for httpx from the multipart parameters."""
+                    flat_names: dict[str, str], max_upload: int | None = None
+                    ) -> tuple[dict[str, str], dict[str, tuple]]:
+    """``(data, files)`` for the HTTP client from the multipart parameters;
+    the files together hold at most ``max_upload`` bytes."""
     data: dict[str, str] = {}
     files: dict[str, tuple] = {}
+    budget = max_upload
     for key, value in fields.items():
         name = flat_names.get(key, key)
         if key in file_fields or isinstance(value, dict):
-            files[key] = load_file(name, value, upload_dir)
+            files[key] = load_file(name, value, upload_dir, budget)
+            if budget is not None:
+                budget -= len(files[key][1])
         else:
             data[key] = _scalar(value)
     return data, files
 
 
-def load_file(param: str, spec: Any, upload_dir: Path | None) -> tuple[str, bytes, str]:
+def _too_big(param: str, cap: int) -> InputError:
+    return InputError([(param, f"the file is larger than the upload cap of {cap:,} bytes (max_upload_bytes)")])
+
+
+def load_file(param: str, spec: Any, upload_dir: Path | None, cap: int | None = None) -> tuple[str, bytes, str]:
     if not isinstance(spec, dict):
         raise InputError([(param, "a file must be an object with `filename` and `content_base64`, or `path`")])
     content_type = spec.get("content_type")
@@ -121,6 +130,8 @@ def load_file(param: str, spec: Any, upload_dir: Path | None) -> tuple[str, byte
         raw = spec["content_base64"]
         if not isinstance(raw, str):
             raise InputError([(param, "`content_base64` must be a base64 string")])
+        if cap is not None and len(raw) * 3 // 4 > cap + 3:
+            raise _too_big(param, cap)
         try:
             content = base64.b64decode(raw.encode("ascii"), validate=True)
         except (binascii.Error, ValueError, UnicodeEncodeError):
@@ -134,12 +145,10 @@ def load_file(param: str, spec: Any, upload_dir: Path | None) -> tuple[str, byte
         if not isinstance(rel, str) or not rel:
             raise InputError([(param, "`path` must be a non-empty string")])
         path = resolve_upload_path(param, rel, upload_dir)
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise InputError([(param, f"cannot read the file: {exc.strerror or type(exc).__name__}")]) from None
+        content = _read_upload(param, path, cap)
         filename = spec.get("filename") if isinstance(spec.get("filename"), str) and spec.get("filename") \
             else path.name
+        filename = os.path.basename(filename.replace("\\", "/")) or path.name
     else:
         raise InputError([(param, "a file needs `content_base64` (with `filename`) or `path`")])
     if not isinstance(content_type, str) or not content_type:
@@ -155,10 +164,30 @@ def resolve_upload_path(param: str, rel: str, upload_dir: Path | None) -> Path:
                                   "or send the file as `content_base64`")])
     if "\0" in rel:
         raise InputError([(param, "`path` must not contain NUL")])
-    root = Path(upload_dir).resolve()
+    root = upload_dir   # resolved once, when the toolkit was built
     candidate = (root / rel).resolve()
     if candidate != root and root not in candidate.parents:
         raise InputError([(param, "`path` must stay inside the configured upload directory")])
     if not candidate.is_file():
         raise InputError([(param, "no such file in the upload directory")])
     return candidate
+
+
+def _read_upload(param: str, path: Path, cap: int | None) -> bytes:
+    """The file's bytes, read through one descriptor: its link count and size
+    are checked on what was opened, so a swap after the check changes nothing."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise InputError([(param, f"cannot read the file: {exc.strerror or type(exc).__name__}")]) from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if st.st_nlink > 1:
+            raise InputError([(param, "the file has more than one hard link, so it may be a link to a file "
+                                      "outside the upload directory; copy it instead")])
+        if cap is not None and st.st_size > cap:
+            raise _too_big(param, cap)
+        content = fh.read(cap + 1 if cap is not None else -1)
+    if cap is not None and len(content) > cap:
+        raise _too_big(param, cap)
+    return content

@@ -21,8 +21,6 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import httpx
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -33,7 +31,8 @@ def _transport_errors() -> tuple[tuple, tuple, type]:
     """(not sent, permanent, any transport error). httpx is imported here, on
     the first failure, not when the package is imported: building tool
     definitions never needs it."""
-    import httpx
+    from .transport import http
+    httpx = http()
 
     # Raised before a single byte of the request was written.
     not_sent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -48,8 +47,8 @@ def not_sent(exc: BaseException) -> bool:
 
 
 def is_timeout(exc: BaseException) -> bool:
-    import httpx
-    return isinstance(exc, httpx.TimeoutException)
+    from .transport import http
+    return isinstance(exc, http().TimeoutException)
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def _parse_retry_after(value: str | None) -> tuple[float | None, datetime | None
     return None, when
 
 
-def classify_429(headers: httpx.Headers, message: str | None) -> RateLimit:
+def classify_429(headers, message: str | None) -> RateLimit:
     kind = (headers.get("x-ratelimit-type") or "").strip().lower()
     category = headers.get("x-ratelimit-category") or None
     secs, when = _parse_retry_after(headers.get("retry-after"))
@@ -124,8 +123,14 @@ def classify_429(headers: httpx.Headers, message: str | None) -> RateLimit:
         daily = "daily" in text or "per day" in text
     if daily:
         if when is None and secs is not None:
-            when = datetime.fromtimestamp(datetime.now(timezone.utc).timestamp() + secs, timezone.utc)
+            try:
+                when = datetime.fromtimestamp(datetime.now(timezone.utc).timestamp() + secs, timezone.utc)
+            except (OverflowError, OSError, ValueError):   # Retry-After: 1e20 is past any calendar
+                when = None
         return RateLimit(True, None, when, category)
     if secs is None and when is not None:
-        secs = max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        try:
+            secs = max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        except (OverflowError, TypeError):
+            secs = None
     return RateLimit(False, secs, None, category)

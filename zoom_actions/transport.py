@@ -1,0 +1,209 @@
+"""The HTTP client under the runtime: httpx2, with every attempt bounded.
+
+The runtime uses ``httpx2``, the maintained line of httpx (httpx 0.28 has
+had no release since 2024); ``make bench`` measures both side by side.
+It is imported on the first call, never when the package is imported.
+
+Two bounds that httpx does not give:
+
+- **Time.** httpx's timeouts apply to each socket operation, so a server
+  that trickles one byte every half second never trips a one-second read
+  timeout. :class:`DeadlineBackend` wraps the connection pool's network
+  backend and clamps every connect, read and write to the current
+  attempt's deadline (a context variable the driver sets), so an attempt
+  ends at its deadline whatever the server does.
+- **Size.** :func:`read_capped` reads a streamed body up to a cap and
+  raises :class:`ResponseTooLarge` past it, without holding more.
+
+Any transport of the client can be passed instead (``Toolkit(transport=...)``):
+an in-process sandbox, a mock, a proxy. The size cap still applies; the
+time bound applies between chunks.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import math
+import time
+from typing import Any
+
+# monotonic deadline of the attempt in progress (None: unbounded)
+attempt_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("zoom_actions_deadline",
+                                                                                 default=None)
+
+DEFAULT_MAX_RESPONSE = 64 * 1024 * 1024   # bytes
+ASYNC_POOL = 100                          # connections per AsyncClient, and requests in flight on it
+
+
+class ResponseTooLarge(Exception):
+    def __init__(self, cap: int) -> None:
+        super().__init__(f"the response is larger than the {cap:,}-byte cap (max_response_bytes)")
+        self.cap = cap
+
+
+class DeadlineExceeded(Exception):
+    """The attempt's deadline passed while the body was being read."""
+
+
+@functools.cache
+def http():
+    import httpx2
+    return httpx2
+
+
+def attempt_seconds(timeout: Any) -> float:
+    """How long one attempt may take, from a number or a client Timeout."""
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        return float(timeout) if timeout > 0 else math.inf
+    values = [getattr(timeout, k, None) for k in ("connect", "read", "write", "pool")]
+    values = [v for v in values if isinstance(v, (int, float))]
+    return float(sum(values)) if values else math.inf
+
+
+def _clamp(timeout: float | None) -> float | None:
+    deadline = attempt_deadline.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        import httpcore2
+        raise httpcore2.ReadTimeout("the attempt's time limit was reached")
+    return left if timeout is None else min(timeout, left)
+
+
+class _Stream:
+    __slots__ = ("_s",)
+
+    def __init__(self, stream) -> None:
+        self._s = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._s.read(max_bytes, _clamp(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        return self._s.write(buffer, _clamp(timeout))
+
+    def close(self) -> None:
+        self._s.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        return _Stream(self._s.start_tls(ssl_context, server_hostname, _clamp(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._s.get_extra_info(info)
+
+
+class _AsyncStream:
+    __slots__ = ("_s",)
+
+    def __init__(self, stream) -> None:
+        self._s = stream
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._s.read(max_bytes, _clamp(timeout))
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        return await self._s.write(buffer, _clamp(timeout))
+
+    async def aclose(self) -> None:
+        await self._s.aclose()
+
+    async def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        return _AsyncStream(await self._s.start_tls(ssl_context, server_hostname, _clamp(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._s.get_extra_info(info)
+
+
+class DeadlineBackend:
+    """A network backend whose streams never outlive the attempt's deadline."""
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        return _Stream(self._inner.connect_tcp(host, port, _clamp(timeout), local_address, socket_options))
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        return _Stream(self._inner.connect_unix_socket(path, _clamp(timeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class AsyncDeadlineBackend(DeadlineBackend):
+    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        return _AsyncStream(await self._inner.connect_tcp(host, port, _clamp(timeout), local_address,
+                                                          socket_options))
+
+    async def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        return _AsyncStream(await self._inner.connect_unix_socket(path, _clamp(timeout), socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def _bound(transport, backend_cls):
+    pool = getattr(transport, "_pool", None)
+    inner = getattr(pool, "_network_backend", None)
+    if inner is not None and not isinstance(inner, DeadlineBackend):
+        pool._network_backend = backend_cls(inner)
+    return transport
+
+
+def sync_client(timeout, transport=None):
+    h = http()
+    if transport is None:
+        transport = _bound(h.HTTPTransport(), DeadlineBackend)
+    return h.Client(timeout=timeout, follow_redirects=False, transport=transport)
+
+
+def async_client(timeout, transport=None):
+    h = http()
+    if transport is None:
+        limits = h.Limits(max_connections=ASYNC_POOL, max_keepalive_connections=50)
+        transport = _bound(h.AsyncHTTPTransport(limits=limits), AsyncDeadlineBackend)
+    return h.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport)
+
+
+def _too_late() -> bool:
+    deadline = attempt_deadline.get()
+    return deadline is not None and time.monotonic() > deadline
+
+
+def read_capped(response, cap: int) -> bytes:
+    """The body of a streamed response, at most ``cap`` bytes (closes it)."""
+    length = response.headers.get("content-length")
+    try:
+        if length is not None and length.isdigit() and (len(length) > 18 or int(length) > cap):
+            raise ResponseTooLarge(cap)
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise ResponseTooLarge(cap)
+            chunks.append(chunk)
+            if _too_late():
+                raise DeadlineExceeded("the attempt's time limit was reached while reading the answer")
+        return b"".join(chunks)
+    finally:
+        response.close()
+
+
+async def aread_capped(response, cap: int) -> bytes:
+    length = response.headers.get("content-length")
+    try:
+        if length is not None and length.isdigit() and (len(length) > 18 or int(length) > cap):
+            raise ResponseTooLarge(cap)
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise ResponseTooLarge(cap)
+            chunks.append(chunk)
+            if _too_late():
+                raise DeadlineExceeded("the attempt's time limit was reached while reading the answer")
+        return b"".join(chunks)
+    finally:
+        await response.aclose()
