@@ -244,6 +244,8 @@ def _trusted_api_base(api_url: str) -> str | None:
         parts = urlsplit(api_url)
     except ValueError:
         return None
+    if parts.username is not None or parts.password is not None:
+        return None   # userinfo in a URL that would receive the bearer token
     host = (parts.hostname or "").lower()
     trusted = parts.scheme == "https" and any(host == h or host.endswith("." + h) for h in _TRUSTED_API_HOSTS)
     if not trusted and not (parts.scheme in ("http", "https") and is_loopback(host)):

@@ -115,3 +115,51 @@ def run_sync(value: Any) -> Any:
 
 async def run_async(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
+
+
+# --- running them around a call -------------------------------------------------------
+
+def _params_or_envelope(plan, clean: dict, result: Any) -> tuple[dict, dict | None]:
+    from .errors import InputError, fail, input_failure
+    if result is None:
+        return clean, None
+    if is_envelope(result):
+        return clean, result
+    if not isinstance(result, dict):
+        return clean, fail(f"A before_execute hook for {plan.name} returned {type(result).__name__}, not "
+                           "params or an envelope. Nothing was sent to Zoom.")
+    try:
+        return plan.inputs.normalize(result), None   # what a hook returns is checked like any input
+    except InputError as exc:
+        return clean, input_failure(plan.name, exc.problems)
+
+
+def before(hooks: Hooks, plan, clean: dict) -> tuple[dict, dict | None]:
+    """The params to send, or an envelope that ends the call with nothing sent."""
+    for fn in hooks.for_action("before_execute", plan.action):
+        clean, env = _params_or_envelope(plan, clean, run_sync(fn(plan.action, dict(clean))))
+        if env is not None:
+            return clean, env
+    return clean, None
+
+
+async def abefore(hooks: Hooks, plan, clean: dict) -> tuple[dict, dict | None]:
+    for fn in hooks.for_action("before_execute", plan.action):
+        clean, env = _params_or_envelope(plan, clean, await run_async(fn(plan.action, dict(clean))))
+        if env is not None:
+            return clean, env
+    return clean, None
+
+
+def after(hooks: Hooks, plan, env: dict) -> dict:
+    for fn in hooks.for_action("after_execute", plan.action):
+        changed = run_sync(fn(plan.action, env))
+        env = changed if is_envelope(changed) else env
+    return env
+
+
+async def aafter(hooks: Hooks, plan, env: dict) -> dict:
+    for fn in hooks.for_action("after_execute", plan.action):
+        changed = await run_async(fn(plan.action, env))
+        env = changed if is_envelope(changed) else env
+    return env

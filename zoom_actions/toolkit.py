@@ -24,7 +24,7 @@ from .catalog import Catalog, load_catalog
 from .errors import InputError, fail, input_failure
 from .flow import CallSettings, adrive, drive, send_flow
 from .gateways import Gateway, check_url, is_loopback, resolve
-from .hooks import Hooks, is_envelope, run_async, run_sync
+from .hooks import Hooks, abefore, aafter, after, before
 from .limiter import DEFAULT_PLAN, RateLimiter
 from .pagination import PageState, collect_flow
 from .prepare import DEFAULT_MAX_UPLOAD, ActionPlan, build_request
@@ -126,7 +126,7 @@ class Toolkit:
         return self.hooks.decorator("after_execute", selector)
 
     def schema_modifier(self, selector: str | list[str] | None = None):
-        """Decorator: ``fn(action, schema) -> schema | None`` for tool definitions."""
+        """Decorator: ``fn(action, schema) -> schema | None``: the parameters schema ``tools()`` shows."""
         return self.hooks.decorator("schema_modifier", selector)
 
     # --- calls ------------------------------------------------------------------------
@@ -137,10 +137,10 @@ class Toolkit:
         try:
             plan, clean, env = self._start(name, params)
             if env is None:
-                clean, env = self._before(plan, clean, run_sync)
+                clean, env = before(self.hooks, plan, clean)
             if env is None:
                 env = drive(self._flow(plan, clean, paginate, max_pages), self._http)
-            return self._after(plan, env, run_sync) if plan is not None else env
+            return after(self.hooks, plan, env) if plan is not None else env
         except Exception as exc:  # never let an exception escape
             return _internal(name, exc)
 
@@ -149,10 +149,10 @@ class Toolkit:
         try:
             plan, clean, env = self._start(name, params)
             if env is None:
-                clean, env = await self._abefore(plan, clean)
+                clean, env = await abefore(self.hooks, plan, clean)
             if env is None:
                 env = await adrive(self._flow(plan, clean, paginate, max_pages), self._http)
-            return await self._aafter(plan, env) if plan is not None else env
+            return await aafter(self.hooks, plan, env) if plan is not None else env
         except Exception as exc:
             return _internal(name, exc)
 
@@ -180,16 +180,6 @@ class Toolkit:
         from .adapters import build_tools
         return build_tools(self, format=format, **filters)
 
-    def input_schema(self, name: str) -> dict:
-        """The input schema a tool definition shows: the action's, after the schema modifiers."""
-        action = self.catalog.get(name)
-        schema = action["input_schema"]
-        for fn in self.hooks.for_action("schema_modifier", action):
-            import copy
-            changed = run_sync(fn(action, copy.deepcopy(schema)))
-            schema = changed if isinstance(changed, dict) else schema
-        return schema
-
     def search(self, query: str, k: int = 5):
         from .search import search
         return search(self.catalog, query, k=k)
@@ -213,45 +203,6 @@ class Toolkit:
             return plan, plan.inputs.normalize(params), None
         except InputError as exc:
             return plan, None, input_failure(plan.name, exc.problems)
-
-    def _hook_result(self, plan: ActionPlan, clean: dict, result: Any) -> tuple[dict, dict | None]:
-        if result is None:
-            return clean, None
-        if is_envelope(result):
-            return clean, result
-        if not isinstance(result, dict):
-            return clean, fail(f"A before_execute hook for {plan.name} returned {type(result).__name__}, not "
-                               "params or an envelope. Nothing was sent to Zoom.")
-        try:
-            return plan.inputs.normalize(result), None
-        except InputError as exc:
-            return clean, input_failure(plan.name, exc.problems)
-
-    def _before(self, plan, clean, runner) -> tuple[dict, dict | None]:
-        for fn in self.hooks.for_action("before_execute", plan.action):
-            clean, env = self._hook_result(plan, clean, runner(fn(plan.action, dict(clean))))
-            if env is not None:
-                return clean, env
-        return clean, None
-
-    async def _abefore(self, plan, clean) -> tuple[dict, dict | None]:
-        for fn in self.hooks.for_action("before_execute", plan.action):
-            clean, env = self._hook_result(plan, clean, await run_async(fn(plan.action, dict(clean))))
-            if env is not None:
-                return clean, env
-        return clean, None
-
-    def _after(self, plan, env, runner) -> dict:
-        for fn in self.hooks.for_action("after_execute", plan.action):
-            changed = runner(fn(plan.action, env))
-            env = changed if is_envelope(changed) else env
-        return env
-
-    async def _aafter(self, plan, env) -> dict:
-        for fn in self.hooks.for_action("after_execute", plan.action):
-            changed = await run_async(fn(plan.action, env))
-            env = changed if is_envelope(changed) else env
-        return env
 
     def _flow(self, plan: ActionPlan, clean: dict, paginate: bool, max_pages: int | None):
         if paginate:

@@ -143,6 +143,18 @@ def _catalog_of(toolkit):
     raise TypeError("build_tools needs a Toolkit (or a Catalog) as its first argument")
 
 
+def _modified(toolkit, action: dict, params: Any) -> Any:
+    """``params`` after the toolkit's schema modifiers (each gets its own copy)."""
+    hooks = getattr(toolkit, "hooks", None)
+    if not hooks:
+        return params
+    from ..hooks import run_sync
+    for fn in hooks.for_action("schema_modifier", action):
+        changed = run_sync(fn(action, params))
+        params = changed if isinstance(changed, dict) else params
+    return params
+
+
 def build_tools(toolkit, format: str = "openai", names=None, products=None, tags=None, read_only=None,
                 scopes=None, search=None, limit=None, strict: bool | None = None,
                 description: str = "compact", allow_many: bool = False,
@@ -187,6 +199,7 @@ def build_tools(toolkit, format: str = "openai", names=None, products=None, tags
             skipped[name] = exc.reason
             continue
         action = catalog.get(name)
+        params = _modified(toolkit, action, params)
         specs.append(ToolSpec(name, action, describe.tool_description(action, description), params,
                               description, strict, catalog))
     if skipped and on_unrepresentable == "warn":
