@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export ZOOM_SPEC_DIR ?= $(abspath ../shared/zoom-openapi)
 
-.PHONY: install generate models docs test bench clean contract
+.PHONY: install generate models docs test bench clean contract dist load
 
 install: $(BIN)/zoom-actions generate
 
@@ -18,11 +18,21 @@ generate:
 	$(BIN)/zoom-actions generate --models
 
 test:
-	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider -W error::ResourceWarning
 
 bench:
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m bench
+
+# Throughput under load on loopback (1,000 concurrent calls, limiter on and off).
+load:
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m bench --only throughput --out bench/load.md
+
+# A release wheel and sdist in dist/.
+dist: $(BIN)/zoom-actions
+	rm -rf dist build
+	$(BIN)/pip wheel -q --no-deps -w dist .
 
 # Contract check against Zoom's own specs served by Stoplight Prism (pinned in
 # contract/package-lock.json, installed under contract/node_modules, never globally).
