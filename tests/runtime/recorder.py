@@ -133,6 +133,22 @@ class Recorder:
                 return r
         return Reply()
 
+    # --- as a handler: the same answers in process, through Toolkit(transport=...) ---------
+
+    def handle(self, request):
+        """An httpx2 request -> an httpx2 response, recorded like a request on the socket."""
+        import httpx2
+        target = request.url.raw_path.decode("ascii")
+        seen = Seen(request.method, target, {k.lower(): v for k, v in request.headers.items()}, request.read())
+        reply = self._answer(seen)
+        payload = reply.raw if reply.raw is not None else (b"" if reply.status == 204 else json.dumps(reply.body).encode())
+        return httpx2.Response(reply.status, headers={"Content-Type": "application/json", **reply.headers},
+                               content=payload)
+
+    def transport(self):
+        import httpx2
+        return httpx2.MockTransport(self.handle)
+
     def respond(self, fn: Callable[[Seen], Reply | None] | None) -> None:
         self._fn = fn
 
