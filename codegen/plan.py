@@ -113,6 +113,9 @@ def plan_action(name: str, src: dict, server: str, path: str, method: str, op: d
                 aliases[alias] = fp.name
     # an alias never shadows a real name
     aliases = {a: n for a, n in aliases.items() if a not in properties}
+    for fname, loc in parameters.items():   # arrays Zoom documents as comma-separated go on the wire joined
+        if loc["in"] == "query" and _COMMA_HINT.search(str(properties[fname].get("description", ""))):
+            loc["style"] = "comma"
 
     input_schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT, "type": "object", "properties": properties,
                                     "additionalProperties": False}
@@ -149,8 +152,24 @@ def plan_action(name: str, src: dict, server: str, path: str, method: str, op: d
         "request_body": request_body,
         "success_status": success_status,
         "errors": errors,
+        "pagination": _pagination(parameters, output_schema),
     }
     return doc
+
+
+_COMMA_HINT = re.compile(r"comma[ -]sep[ae]rated", re.IGNORECASE)
+
+
+def _pagination(parameters: dict, output_schema: dict) -> dict | None:
+    """How the runtime follows pages: next_page_token, else page_number; and the list field."""
+    def query(name: str) -> bool:
+        return parameters.get(name, {}).get("in") == "query"
+    kind = "next_page_token" if query("next_page_token") else "page_number" if query("page_number") else None
+    if kind is None:
+        return None
+    data = (output_schema.get("properties") or {}).get("data") or {}
+    lists = [k for k, v in (data.get("properties") or {}).items() if isinstance(v, dict) and v.get("type") == "array"]
+    return {"kind": kind, "list_field": lists[0] if lists else None}
 
 
 def _declares_required(schema: dict) -> bool:
