@@ -68,3 +68,25 @@ def test_caps_apply_to_any_transport(server, catalog):
                  transport=server.transport(), max_response_bytes=10000) as tk:
         env = tk.execute("ZOOM_GET_A_MEETING", {"meetingId": 1})
     assert not env["successful"] and "10,000-byte cap" in env["error"]
+
+
+def test_sandbox_toolkit_opens_no_socket(catalog, no_sockets):
+    import threading
+    before = threading.active_count()
+    with Toolkit(sandbox=True, catalog=catalog) as tk:
+        made = tk.execute("ZOOM_CREATE_A_MEETING", {"userId": "me", "topic": "In process", "type": 2})
+        assert made["successful"], made
+        got = tk.execute("ZOOM_GET_A_MEETING", {"meetingId": made["data"]["id"]})
+        assert got["data"]["topic"] == "In process"
+        assert threading.active_count() == before
+    missing = Toolkit(sandbox=True, catalog=catalog).execute("ZOOM_GET_A_MEETING", {"meetingId": 1})
+    assert not missing["successful"] and "3001" in missing["error"]
+
+
+def test_sandbox_toolkit_async(catalog):
+    async def main():
+        async with Toolkit(sandbox=True, catalog=catalog) as tk:
+            made = await tk.aexecute("ZOOM_CREATE_A_MEETING", {"userId": "me", "topic": "Async", "type": 2})
+            return made, await tk.aexecute("ZOOM_GET_A_MEETING", {"meetingId": made["data"]["id"]})
+    made, got = asyncio.run(main())
+    assert made["successful"] and got["data"]["topic"] == "Async"

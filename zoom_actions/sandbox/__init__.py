@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from .faults import Faults
 from .server import RunningSandbox, Sandbox, make_server, start_in_thread
+from .transport import InProcessSandbox, SandboxTransport, open_in_process
 from .store import MemoryStore, SqliteStore, Store, default_db_path, open_store
 
 __all__ = ["start_in_thread", "make_server", "RunningSandbox", "Sandbox", "Faults", "Store", "MemoryStore",
-           "SqliteStore", "open_store", "default_db_path"]
+           "SqliteStore", "open_store", "default_db_path", "open_in_process", "InProcessSandbox",
+           "SandboxTransport"]

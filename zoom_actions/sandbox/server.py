@@ -189,6 +189,23 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> tupl
         json.dumps(body, ensure_ascii=False).encode()
 
 
+def dispatch(app: Sandbox, method: str, target: str, headers, body: bytes,
+             origin: str) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP request to the sandbox, whatever carried it (a socket or an
+    in-process transport): ``(status, headers, body)``."""
+    parts = urlsplit(target)
+    raw_path = parts.path
+    query = parse_qs(parts.query, keep_blank_values=True)
+    if raw_path.startswith(API_PREFIX + "/"):
+        return app.handle(method, raw_path[len(API_PREFIX):], query, headers, body, origin)
+    if raw_path.startswith(("/rec/download/", "/rec/play/")) and method == "GET":
+        return app.download(raw_path.rsplit("/", 1)[-1], headers, query)
+    if raw_path == "/_sandbox/health":
+        return _json(200, {"ok": True, "base_url": origin + API_PREFIX, "seed": app.seed_ids})
+    return _json(404, {"code": 404, "message": f"Not a Zoom API path: {raw_path}. "
+                       f"The sandbox serves Zoom's API under {API_PREFIX}/."})
+
+
 def read_request_body(handler: BaseHTTPRequestHandler) -> bytes:
     """The request body an http.server handler received: chunked (trailers
     skipped up to the blank line) or by Content-Length."""
@@ -219,23 +236,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         body = self._read_body()
-        parts = urlsplit(self.path)
-        raw_path = parts.path
-        query = parse_qs(parts.query, keep_blank_values=True)
-        app = self.server.app
         host, port = self.server.server_address[:2]
-        origin = f"http://{host}:{port}"
-        if raw_path.startswith(API_PREFIX + "/"):
-            status, headers, data = app.handle(self.command, raw_path[len(API_PREFIX):], query, self.headers, body,
-                                               origin)
-        elif raw_path.startswith(("/rec/download/", "/rec/play/")) and self.command == "GET":
-            status, headers, data = app.download(raw_path.rsplit("/", 1)[-1], self.headers, query)
-        elif raw_path == "/_sandbox/health":
-            status, headers, data = _json(200, {"ok": True, "base_url": origin + API_PREFIX,
-                                                "seed": app.seed_ids})
-        else:
-            status, headers, data = _json(404, {"code": 404, "message": f"Not a Zoom API path: {raw_path}. "
-                                                f"The sandbox serves Zoom's API under {API_PREFIX}/."})
+        status, headers, data = dispatch(self.server.app, self.command, self.path, self.headers, body,
+                                         f"http://{host}:{port}")
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
