@@ -21,7 +21,7 @@ def make_toolkit(base_url: str = "http://127.0.0.1:9/v2", *, plan: str | None = 
     ("free", "pro", "business"); None (the default here, and Toolkit's own default for a loopback
     URL) turns pacing off."""
     Toolkit = toolkit_class()
-    return Toolkit(access_token="t", base_url=base_url, plan=plan, **extra)
+    return Toolkit(access_token="t", base_url=base_url, account_plan=plan, **extra)
 
 
 def unbound_limiter(tk) -> None:

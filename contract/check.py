@@ -195,7 +195,7 @@ def toolkit_factory(base_url: str, catalog: Any = None) -> Executor:
     """The executor under test: a ``Toolkit`` aimed at one relay (no client
     pacing, no retries: every request is one exchange)."""
     from zoom_actions import Toolkit
-    tk = Toolkit(access_token="contract-check", base_url=base_url, plan=None, max_retries=0, catalog=catalog)
+    tk = Toolkit(access_token="contract-check", base_url=base_url, account_plan=None, max_retries=0, catalog=catalog)
     return tk.execute
 
 
@@ -251,12 +251,14 @@ def run(actions: list[dict], prism_urls: dict[str, str], *, concurrency: int = 6
     ports = {p: int(u.rsplit(":", 1)[1]) for p, u in prism_urls.items()}
     slots: queue.Queue[dict[str, tuple[Relay, Executor]]] = queue.Queue()
     all_relays: list[Relay] = []
+    executors: list[Executor] = []
     for _ in range(concurrency):
         slot = {}
         for product, port in ports.items():
             relay = Relay(port)
             all_relays.append(relay)
             slot[product] = (relay, make_executor(relay.url, catalog))
+            executors.append(slot[product][1])
         slots.put(slot)
     lock = threading.Lock()
 
@@ -276,6 +278,10 @@ def run(actions: list[dict], prism_urls: dict[str, str], *, concurrency: int = 6
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             return list(pool.map(one, actions))
     finally:
+        for execute in executors:
+            close = getattr(getattr(execute, "__self__", None), "close", None)
+            if callable(close):
+                close()
         for r in all_relays:
             r.close()
 

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         from .sandbox import default_db_path
         sandbox = args.db or default_db_path()
     try:
-        tk = Toolkit(base_url=args.base_url, route=args.route, plan=plan, sandbox=sandbox,
+        tk = Toolkit(base_url=args.base_url, gateway=args.route, account_plan=plan, sandbox=sandbox,
                      upload_dir=args.upload_dir, timeout=args.timeout)
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)

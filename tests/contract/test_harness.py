@@ -179,6 +179,7 @@ def test_relay_records_what_the_toolkit_sent(fake_prism, catalog):
         assert sent.headers["Authorization"] == "Bearer contract-check"
         assert relay.take() == []
     finally:
+        execute.__self__.close()
         relay.close()
 
 
@@ -205,5 +206,6 @@ def test_check_action_reports_prism_violations(fake_prism, catalog):
             inputs.choose = original
         assert result.status == "failing"
         assert [(v.variant, v.location) for v in result.failing] == [("full", "request.body.topic")]
+        execute.__self__.close()
     finally:
         relay.close()
