@@ -67,7 +67,7 @@ class Toolkit:
                  on_refresh_token: Callable[[str], Any] | None = None,
                  catalog: Catalog | str | os.PathLike | None = None, max_retries: int = 3,
                  retry: RetryPolicy | None = None, auth: Provider | None = None,
-                 gateway: Gateway | str | None = None, account_plan: str | None = None, transport: Any = None,
+                 gateway: Gateway | str | None = None, account_plan: Any = "unset", transport: Any = None,
                  deadline: float | None = DEFAULT_DEADLINE, max_response_bytes: int = DEFAULT_MAX_RESPONSE,
                  max_upload_bytes: int = DEFAULT_MAX_UPLOAD) -> None:
         creds = dict(access_token=access_token, account_id=account_id, client_id=client_id,
@@ -85,7 +85,7 @@ class Toolkit:
         if base_url is None and self.gateway.name == "direct" and os.environ.get("ZOOM_BASE_URL"):
             self.gateway = self.gateway.with_base(os.environ["ZOOM_BASE_URL"])
         self.retry = retry or RetryPolicy(max_retries=max_retries)
-        account_plan = account_plan if account_plan is not None else plan
+        account_plan = plan if account_plan == "unset" else account_plan
         if account_plan == "auto":   # Zoom's limits do not apply to a loopback server (sandbox, tests)
             account_plan = None if is_loopback(urlsplit(self.gateway.base).hostname) else DEFAULT_PLAN
         self.limiter = RateLimiter(account_plan) if account_plan else None

@@ -401,3 +401,4 @@ def test_unknown_gateway_names_the_valid_ones(catalog):
 def test_account_plan_and_old_plan_keyword(catalog):
     assert Toolkit(access_token=SECRET_TOKEN, account_plan="business", catalog=catalog).limiter.plan == "business"
     assert Toolkit(access_token=SECRET_TOKEN, plan="free", catalog=catalog).limiter.plan == "free"
+    assert Toolkit(access_token=SECRET_TOKEN, account_plan=None, catalog=catalog).limiter is None
