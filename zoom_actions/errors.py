@@ -38,7 +38,9 @@ def input_failure(action_name: str, problems: list[tuple[str, str]]) -> dict:
     for param, problem in problems:
         parts.append(f"`{param}`: {problem}" if param else problem)
     noun = "1 problem" if len(parts) == 1 else f"{len(parts)} problems"
-    return fail(f"Invalid input for {action_name} ({noun}; nothing was sent to Zoom): " + "; ".join(parts) + ".")
+    text = "; ".join(p.rstrip(" .;") for p in parts)
+    return fail(f"Invalid input for {action_name} ({noun}; nothing was sent to Zoom): " + text
+                + ("" if text.endswith(("?", "!")) else "."))
 
 
 # --- Zoom error bodies --------------------------------------------------------

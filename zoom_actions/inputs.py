@@ -98,10 +98,15 @@ def _detailed(schema: dict, instance: Any):
 
 
 def _short(value: Any) -> str:
+    if type(value) is int and value.bit_length() > 200:
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
     try:
         text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
+    except (TypeError, ValueError, RecursionError):
+        try:
+            text = repr(value)
+        except (ValueError, RecursionError):
+            text = f"a {type(value).__name__} that cannot be shown"
     return text if len(text) <= _MAX_REPR else text[:_MAX_REPR] + "..."
 
 
@@ -138,7 +143,10 @@ def _to_int(v: Any) -> Any:
     if t is int:
         return v
     if t is str and _INT_RE.match(v):
-        return int(v)
+        try:
+            return int(v)
+        except ValueError:   # past Python's digit limit: no integer Zoom accepts is that long
+            return v
     if t is float and math.isfinite(v) and v.is_integer():
         return int(v)
     if t is str:
@@ -158,7 +166,10 @@ def _to_number(v: Any) -> Any:
     if t is str:
         s = v.strip()
         if _INT_RE.match(s):
-            return int(s)
+            try:
+                return int(s)
+            except ValueError:
+                return v
         try:
             f = float(s)
         except ValueError:
@@ -195,7 +206,7 @@ def _json_if(v: Any, start: str) -> Any:
         if s.startswith(start):
             try:
                 return json.loads(s)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return v
     return v
 
@@ -238,6 +249,97 @@ def coercer_for(schema: dict) -> Callable[[Any], Any] | None:
     return None
 
 
+def _container_problem(key: str, value: Any, container: dict) -> str:
+    fields = ", ".join(f"`{key}__{k}`" for k in list(container)[:3])
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+            why = "is JSON but not an object"
+        except RecursionError:
+            why = "is JSON nested too deeply"
+        except ValueError as exc:
+            why = f"is not valid JSON ({exc.msg} at character {exc.pos})"
+    else:
+        why = f"must be an object, got {_short(value)}"
+    return f"{why}; give an object such as {{\"{next(iter(container), 'field')}\": ...}}, or its flat fields ({fields}, ...)"
+
+
+# --- formats and bounds the validator leaves to us -------------------------------------
+
+INT64 = (-(2 ** 63), 2 ** 63 - 1)   # JSON integers Zoom accepts, unless the schema says narrower
+INT32 = (-(2 ** 31), 2 ** 31 - 1)
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")
+
+
+def _check_date_time(v: Any) -> str | None:
+    if type(v) is not str:
+        return None
+    ok = bool(_DATE_TIME.match(v))
+    if ok:
+        from datetime import datetime
+        try:
+            datetime.fromisoformat(v.replace("z", "Z").replace("Z", "+00:00").replace(" ", "T"))
+        except ValueError:
+            ok = False
+    return None if ok else (f"expected a date-time such as 2026-06-25T15:00:00Z (UTC) or 2026-06-25T15:00:00 "
+                            f"(in the given timezone), got {_short(v)}")
+
+
+def _check_date(v: Any) -> str | None:
+    if type(v) is not str:
+        return None
+    from datetime import date
+    try:
+        if _DATE.match(v):
+            date.fromisoformat(v)
+            return None
+    except ValueError:
+        pass
+    return f"expected a date such as 2026-06-25, got {_short(v)}"
+
+
+def _check_email(v: Any) -> str | None:
+    return None if type(v) is not str or _EMAIL.match(v) else f"expected an email address, got {_short(v)}"
+
+
+def _check_uri(v: Any) -> str | None:
+    return None if type(v) is not str or _SCHEME.match(v) else \
+        f"expected an absolute URI such as https://example.com/path, got {_short(v)}"
+
+
+_FORMATS = {"date-time": _check_date_time, "date": _check_date, "email": _check_email, "uri": _check_uri}
+
+
+def _bounds_check(schema: dict) -> Callable[[Any], str | None] | None:
+    types = _types(schema) or set()
+    if "integer" not in types:
+        return None
+    lo, hi = INT32 if schema.get("format") == "int32" else INT64
+    lo = schema["minimum"] if isinstance(schema.get("minimum"), int) and schema["minimum"] > lo else lo
+    hi = schema["maximum"] if isinstance(schema.get("maximum"), int) and schema["maximum"] < hi else hi
+
+    def check(v: Any) -> str | None:
+        if type(v) is int and not lo <= v <= hi:
+            return f"must be an integer from {lo} to {hi}, got {_short(v)}"
+        return None
+    return check
+
+
+def value_checks(props: dict[str, dict]) -> dict[str, Callable[[Any], str | None]]:
+    """Per flat parameter, the checks of its format and integer range."""
+    out = {}
+    for name, schema in props.items():
+        checks = [c for c in (_FORMATS.get(schema.get("format")), _bounds_check(schema)) if c is not None]
+        if len(checks) == 1:
+            out[name] = checks[0]
+        elif checks:
+            out[name] = lambda v, cs=tuple(checks): next((p for c in cs if (p := c(v))), None)
+    return out
+
+
 # --- the plan -------------------------------------------------------------------
 
 class InputPlan:
@@ -272,6 +374,7 @@ class InputPlan:
         self.body_schema = None
         if rb and str(rb.get("content_type", "")).endswith("json") and isinstance(rb.get("schema"), dict):
             self.body_schema = rb["schema"]
+        self.checks = value_checks(self.props)
         self._validate = compile_validator(schema)
         self._validate_body = compile_validator(self.body_schema) if self.body_schema is not None else None
 
@@ -310,7 +413,17 @@ class InputPlan:
         for name in self.required:
             if name not in out:
                 problems = (problems or []) + [(name, "missing (required)")]
+        for name, check in self.checks.items():
+            if name in out:
+                problem = check(out[name])
+                if problem is not None:
+                    problems = (problems or []) + [(name, problem)]
         if problems:
+            if not self._valid(out):   # the call's other problems, reported in the same envelope
+                try:
+                    self._explain(self.schema, out, flat=True)
+                except InputError as more:
+                    problems += more.problems
             raise InputError(self._dedupe(problems))
         if not self._valid(out):
             # Slow path only: what a provider dialect lets a model send (nulls for
@@ -354,6 +467,8 @@ class InputPlan:
         if isinstance(params, (str, bytes, bytearray)):
             try:
                 parsed = json.loads(params)
+            except RecursionError:
+                raise InputError([("", "params are nested too deeply to read")]) from None
             except (ValueError, UnicodeDecodeError):
                 raise InputError([("", "params must be a JSON object (got a string that is not JSON)")]) from None
             if isinstance(parsed, dict):
@@ -373,10 +488,12 @@ class InputPlan:
             return alias
         container = self.containers.get(key)
         if container is not None:
-            value = _json_if(value, "{")
-            if isinstance(value, dict):
-                self._expand(container, value, key, out, problems)
+            parsed = _json_if(value, "{")
+            if isinstance(parsed, dict):
+                self._expand(container, parsed, key, out, problems)
                 return None
+            problems.append((key, _container_problem(key, value, container)))
+            return None
         hint = closest(key, list(self.props) + list(self.containers)) if len(key) <= 200 else []
         msg = "unknown parameter"
         if hint:

@@ -29,16 +29,25 @@ __all__ = [
 ]
 
 
+def _tool_call_params(toolkit, name: Any, arguments: Any) -> tuple[dict | None, dict | None]:
+    """(params, None) or (None, an envelope that says what is wrong with the arguments)."""
+    from ..errors import fail
+    try:
+        action = toolkit.catalog.get(name) if isinstance(name, str) and name in toolkit.catalog else None
+        return (prepare_arguments(action, arguments) if action else parse_arguments(arguments)), None
+    except (ValueError, TypeError, RecursionError) as exc:
+        label = name if isinstance(name, str) else "the tool call"
+        return None, fail(f"Invalid tool call for {label[:200]}: {exc}. Nothing was sent to Zoom.")
+
+
 def execute_tool_call(toolkit, name: str, arguments: Any) -> dict:
     """Run a model's tool call (arguments as a dict or a JSON string, in any
-    dialect) and return the envelope."""
-    action = toolkit.catalog.get(name) if name in toolkit.catalog else None
-    if action is None:
-        return toolkit.execute(name, parse_arguments(arguments))  # the executor names the unknown action
-    return toolkit.execute(name, prepare_arguments(action, arguments))
+    dialect) and return the envelope. Never raises: malformed arguments are
+    an envelope too, so an agent run is not ended by one bad call."""
+    params, env = _tool_call_params(toolkit, name, arguments)
+    return env if env is not None else toolkit.execute(name, params)
 
 
 async def aexecute_tool_call(toolkit, name: str, arguments: Any) -> dict:
-    action = toolkit.catalog.get(name) if name in toolkit.catalog else None
-    params = prepare_arguments(action, arguments) if action else parse_arguments(arguments)
-    return await toolkit.aexecute(name, params)
+    params, env = _tool_call_params(toolkit, name, arguments)
+    return env if env is not None else await toolkit.aexecute(name, params)

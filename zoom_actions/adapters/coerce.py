@@ -20,15 +20,18 @@ from . import schema_ops as ops
 
 def parse_arguments(arguments: Any) -> dict:
     """A tool call's arguments as a dict (OpenAI sends a JSON string)."""
-    if arguments is None or arguments == "":
+    if arguments is None or arguments == "" or arguments == b"":
         return {}
     if isinstance(arguments, (str, bytes)):
         try:
             arguments = json.loads(arguments)
+        except RecursionError:
+            raise ValueError("tool-call arguments are nested too deeply") from None
         except ValueError as exc:
-            raise ValueError(f"tool-call arguments are not valid JSON: {exc}") from None
+            raise ValueError(f"tool-call arguments are not valid JSON ({exc})") from None
     if not isinstance(arguments, dict):
-        raise ValueError(f"tool-call arguments must be a JSON object, not {type(arguments).__name__}")
+        kind = "null" if arguments is None else "an array" if isinstance(arguments, list) else type(arguments).__name__
+        raise ValueError(f"tool-call arguments must be a JSON object, not {kind}")
     return dict(arguments)
 
 
@@ -74,7 +77,7 @@ def _value(schema: dict, value: Any) -> Any:
     if isinstance(value, str) and not _wants(schema, "string") and (_wants(schema, "object") or _wants(schema, "array")):
         try:
             decoded = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return value  # let the executor name the bad parameter
         value = decoded
     if isinstance(value, float) and value.is_integer() and _wants(schema, "integer") and not _wants(schema, "number"):
