@@ -27,7 +27,7 @@ LABELS = {"meetings": "Meetings", "users": "Users", "phone": "Phone", "all": "al
 
 
 def _ours(ctx: Context, products: list[str], out: Path):
-    from codegen import build
+    from zoom_actions.codegen import build
     if ctx.spec_dir is None:
         raise NotAvailable("ZOOM_SPEC_DIR is not set")
 
@@ -84,7 +84,7 @@ def _measure(make, n: int) -> tuple[str, str]:
 
 def _models(ctx: Context, catalog_dir: Path, work: Path, table: Table, section: Section) -> None:
     try:
-        from codegen import models
+        from zoom_actions.codegen import models
     except ImportError:
         table.unavailable("typed models, all actions (`generate --models`)", "codegen.models does not exist yet")
         section.goals.append(Goal(f"typed models for every action under {MODELS_GOAL_S:.0f} s", "not available", None))

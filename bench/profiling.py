@@ -25,7 +25,7 @@ def _package(path: str) -> str:
     m = re.search(r"site-packages/([A-Za-z0-9_]+)", path)
     if m:
         return m.group(1)
-    for own in ("zoom_actions", "codegen", "bench"):
+    for own in ("zoom_actions", "bench"):
         if f"/{own}/" in path:
             return own
     if "<frozen importlib" in path:

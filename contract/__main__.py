@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from codegen import sources
+    from zoom_actions.codegen import sources
     from zoom_actions.catalog import CatalogNotBuilt, load_catalog
 
     spec_dir = (args.spec_dir or sources.default_spec_dir())

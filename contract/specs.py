@@ -18,7 +18,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from codegen import sources
+from zoom_actions.codegen import sources
 
 
 def fetch(out_dir: Path, spec_dir: Path = sources.SPEC_DIR, timeout: float = 120.0) -> dict[str, str]:

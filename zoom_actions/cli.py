@@ -33,11 +33,11 @@ def _setup_generate(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from codegen import build, sources
+    from zoom_actions.codegen import build, sources
 
     out = args.out or build.DEFAULT_OUT
     if args.models:
-        from codegen import models
+        from zoom_actions.codegen import models
         return models.main(out, jobs=args.jobs)
     if not args.docs:
         spec_dir = args.spec_dir.resolve() if args.spec_dir else sources.default_spec_dir()
@@ -46,7 +46,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         except sources.SpecNotFound as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    from codegen import docs
+    from zoom_actions.codegen import docs
     docs.render(out)
     return 0
 

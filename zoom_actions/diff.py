@@ -41,9 +41,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codegen import naming, sources
-from codegen.overlay import HTTP_METHODS, apply_overlay, load_overlay
-from codegen.plan import plan_catalog
+from zoom_actions.codegen import naming, sources
+from zoom_actions.codegen.overlay import HTTP_METHODS, apply_overlay, load_overlay
+from zoom_actions.codegen.plan import plan_catalog
 
 
 class DiffError(ValueError):

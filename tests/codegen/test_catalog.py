@@ -11,10 +11,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from codegen import build, sources
-from codegen.flatten import FLAT_NAME_RE
-from codegen.naming import NAME_RE, base_name
-from codegen.plan import iter_operations
+from zoom_actions.codegen import build, sources
+from zoom_actions.codegen.flatten import FLAT_NAME_RE
+from zoom_actions.codegen.naming import NAME_RE, base_name
+from zoom_actions.codegen.plan import iter_operations
 from tests.conftest import SEED_NAMES
 
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"

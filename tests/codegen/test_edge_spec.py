@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from codegen import build
-from codegen.flatten import FLAT_NAME_RE
-from codegen.naming import NAME_RE
+from zoom_actions.codegen import build
+from zoom_actions.codegen.flatten import FLAT_NAME_RE
+from zoom_actions.codegen.naming import NAME_RE
 from zoom_actions.flat import unflatten
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from codegen import docs
-from codegen.models import class_name
+from zoom_actions.codegen import docs
+from zoom_actions.codegen.models import class_name
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codegen.schema import is_plain_object, merge_all_of
+from zoom_actions.codegen.schema import is_plain_object, merge_all_of
 from zoom_actions.flat import flatten_body, unflatten
 
 _LEAF = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=5))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen import build
+from zoom_actions.codegen import build
 from zoom_actions import cli
 from zoom_actions.diff import DiffError, diff, load_side, split_by_product
 

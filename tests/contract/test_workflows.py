@@ -48,4 +48,4 @@ def test_regenerate_is_scheduled_manual_and_commits_only_locks():
     assert "python3 -m contract.specs drift" in text and "make contract" in text and "make test" in text
     assert "body-path: build/pr-body.md" in text
     add_paths = text.split("add-paths: |", 1)[1].split("commit-message", 1)[0].split()
-    assert add_paths == ["spec/names.lock", "spec/spec.lock"]
+    assert add_paths == ["zoom_actions/spec/names.lock", "zoom_actions/spec/spec.lock"]

@@ -45,7 +45,7 @@ def example_params(action: dict) -> dict:
 
 
 def render(catalog_dir: Path = DEFAULT_OUT, out_dir: Path = DOCS_DIR) -> list[Path]:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("codegen", "templates"), autoescape=False,
+    env = jinja2.Environment(loader=jinja2.PackageLoader("zoom_actions.codegen", "templates"), autoescape=False,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["jtype"] = _type_of
     env.filters["tojson"] = lambda v: json.dumps(v, ensure_ascii=False)

@@ -10,8 +10,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEC_DIR = ROOT / "spec"
+ROOT = Path(__file__).resolve().parents[2]          # the checkout (or site-packages when installed)
+SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"   # package data: sources, overlay, locks
 
 
 class SpecNotFound(FileNotFoundError):
