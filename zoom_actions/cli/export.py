@@ -7,7 +7,6 @@ import json
 import sys
 import warnings
 
-from .cli import register
 
 EXPORT_FORMATS = ("openai", "openai-responses", "anthropic", "gemini", "mcp")
 
@@ -48,9 +47,9 @@ def _setup(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .adapters import SelectionError, TooManyTools, build_tools, dialect_report
-    from .adapters.core import format_module
-    from .catalog import load_catalog
+    from ..adapters import SelectionError, TooManyTools, build_tools, dialect_report
+    from ..adapters.core import format_module
+    from ..catalog import load_catalog
 
     if args.format == "langchain":
         print("error: LangChain tools are Python objects; use tk.tools(format='langchain') "
@@ -84,5 +83,6 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-register("export", "write tool definitions for a framework (openai, anthropic, gemini, mcp...) as JSON",
-         _setup, _run)
+HELP = "write tool definitions for a framework (openai, anthropic, gemini, mcp...) as JSON"
+setup = _setup
+run = _run

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import cli
+from .output import out
 
 DEFAULT_PORT = 8765
 
@@ -55,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .sandbox import make_server
+    from ..sandbox import make_server
 
     faults = {"rate_limit_every": args.rate_limit_every, "rate_limit_first": args.rate_limit_first,
               "rate_limit_type": args.rate_limit_type, "retry_after_seconds": args.retry_after_seconds,
@@ -84,29 +84,31 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _ids(args: argparse.Namespace) -> int:
-    from .sandbox.seed import seed
-    from .sandbox.store import open_store
+    from ..sandbox.seed import seed
+    from ..sandbox.store import open_store
     store = open_store(args.db)
     try:
-        cli._out(json.dumps(seed(store), indent=2))
+        out(json.dumps(seed(store), indent=2))
     finally:
         store.close()
     return 0
 
 
 def _reset(args: argparse.Namespace) -> int:
-    from .sandbox.store import default_db_path, open_store
+    from ..sandbox.store import default_db_path, open_store
     path = args.db or default_db_path()
     if not Path(path).exists():
-        cli._out(f"nothing to reset: {path} does not exist")
+        out(f"nothing to reset: {path} does not exist")
         return 0
     store = open_store(path)
     try:
         store.clear()
     finally:
         store.close()
-    cli._out(f"reset {path}: the next run starts from the sample data")
+    out(f"reset {path}: the next run starts from the sample data")
     return 0
 
 
-cli.register("sandbox", "a local Zoom stand-in: serve Zoom's API on loopback with sample data", _setup, _run)
+HELP = "a local Zoom stand-in: serve Zoom's API on loopback with sample data"
+setup = _setup
+run = _run

@@ -12,7 +12,6 @@ import json
 import sys
 from pathlib import Path
 
-from .cli import register
 
 
 def _setup(p: argparse.ArgumentParser) -> None:
@@ -26,7 +25,7 @@ def _setup(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .diff import DiffError, diff
+    from ..diff import DiffError, diff
     try:
         report = diff(args.old, args.new, products=args.product)
     except DiffError as exc:
@@ -42,4 +41,6 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if args.fail_on_breaking and report.breaking else 0
 
 
-register("diff", "compare two catalogs (or spec versions): added, removed and changed actions", _setup, _run)
+HELP = "compare two catalogs (or spec versions): added, removed and changed actions"
+setup = _setup
+run = _run

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .cli import register
-from .cli_export import add_selection_args, selection
+from .export import add_selection_args, selection
 
 
 def _setup(p: argparse.ArgumentParser) -> None:
@@ -26,12 +25,12 @@ def _setup(p: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        from .mcp_server import build_server, run_stdio, serve_http
+        from ..mcp_server import build_server, run_stdio, serve_http
     except ImportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from .adapters import SelectionError
-    from .toolkit import Toolkit
+    from ..adapters import SelectionError
+    from ..toolkit import Toolkit
 
     toolkit = Toolkit(sandbox=True) if args.sandbox else Toolkit()
     try:
@@ -52,4 +51,6 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-register("mcp", "serve the actions as an MCP server (stdio or streamable HTTP)", _setup, _run)
+HELP = "serve the actions as an MCP server (stdio or streamable HTTP)"
+setup = _setup
+run = _run

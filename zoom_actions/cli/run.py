@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from . import cli
+from .output import out
 
 
 def _setup(p: argparse.ArgumentParser) -> None:
@@ -58,11 +58,11 @@ def run(args: argparse.Namespace) -> int:
     except SystemExit as exc:
         print(exc, file=sys.stderr)
         return 2
-    from .toolkit import Toolkit
+    from ..toolkit import Toolkit
     plan = None if str(args.plan).lower() in ("none", "off", "") else args.plan
     sandbox = False
     if args.sandbox or args.db:
-        from .sandbox import default_db_path
+        from ..sandbox import default_db_path
         sandbox = args.db or default_db_path()
     try:
         tk = Toolkit(base_url=args.base_url, gateway=args.route, account_plan=plan, sandbox=sandbox,
@@ -80,8 +80,9 @@ def run(args: argparse.Namespace) -> int:
         env = tk.execute(args.name, params, paginate=args.paginate, max_pages=args.max_pages)
     text = json.dumps(env, ensure_ascii=False, separators=(",", ":")) if args.compact \
         else json.dumps(env, indent=2, ensure_ascii=False)
-    cli._out(text)
+    out(text)
     return 0 if env.get("successful") else 1
 
 
-cli.register("run", "execute one action and print its envelope as JSON", _setup, run)
+HELP = "execute one action and print its envelope as JSON"
+setup = _setup
