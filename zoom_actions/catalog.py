@@ -7,11 +7,17 @@ import os
 from pathlib import Path
 from typing import Iterator
 
+from .document import CATALOG_FORMAT
+
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
 class CatalogNotBuilt(FileNotFoundError):
     pass
+
+
+class CatalogFormatMismatch(CatalogNotBuilt):
+    """A catalog built by another version of zoom-actions."""
 
 
 def default_catalog_dir() -> Path:
@@ -33,6 +39,13 @@ class Catalog:
             raise CatalogNotBuilt(
                 f"no catalog at {self.directory}: run `zoom-actions generate` (or `make generate`) first, "
                 "or point ZOOM_ACTIONS_DIR at a built catalog") from None
+        found = self.index.get("format") if isinstance(self.index, dict) else None
+        if found != CATALOG_FORMAT:
+            age = "an older" if isinstance(found, int) and found < CATALOG_FORMAT else "another"
+            raise CatalogFormatMismatch(
+                f"the catalog at {self.directory} was built by {age} version of zoom-actions (catalog format "
+                f"{found}; this runtime reads format {CATALOG_FORMAT}): rebuild it with `zoom-actions generate` "
+                f"(--out {self.directory})")
         self._entries: dict[str, dict] = self.index["actions"]
         self._docs: dict[str, dict] = {}
 

@@ -12,7 +12,7 @@ from . import naming, sources
 from .overlay import apply_overlay, load_overlay
 from .plan import plan_catalog
 
-CATALOG_FORMAT = 1
+from ..document import CATALOG_FORMAT, ActionDocument, Index, IndexEntry  # noqa: F401
 DEFAULT_OUT = sources.ROOT / "actions"
 
 
@@ -75,7 +75,7 @@ def spec_lock_drift(result: BuildResult, spec_dir: Path = sources.SPEC_DIR) -> l
     return [p for p, h in result.spec_hashes.items() if locked.get(p, {}).get("sha256") != h]
 
 
-def index_entry(a: dict) -> dict:
+def index_entry(a: ActionDocument) -> IndexEntry:
     return {
         "title": a["title"],
         "short_description": a["short_description"],
@@ -105,7 +105,7 @@ def emit(actions: list[dict], files: list[sources.SpecFile], out_dir: Path) -> N
         shutil.copy(final / "README.md", out_dir / "README.md")
     for a in actions:
         (out_dir / f"{a['name']}.json").write_text(dumps(a))
-    index = {
+    index: Index = {
         "format": CATALOG_FORMAT,
         "specs": {f.source["id"]: {"title": f.source["title"], "file": f.source["file"], "sha256": f.sha256}
                   for f in files},

@@ -78,6 +78,9 @@ def plan_action(name: str, src: dict, server: str, path: str, method: str, op: d
         if "example" in prm and "examples" not in schema:
             schema["examples"] = [prm["example"]]
         required = bool(prm.get("required")) or loc == "path"
+        if loc == "path" and "string" in (schema.get("type") if isinstance(schema.get("type"), list)
+                                          else [schema.get("type", "string")]):
+            schema.setdefault("minLength", 1)   # the runtime refuses an empty path segment; the schema says so
         flat.append(FlatParam(sanitize(prm["name"]), loc, [], schema, required, original_name=prm["name"]))
 
     request_body = None
@@ -93,7 +96,7 @@ def plan_action(name: str, src: dict, server: str, path: str, method: str, op: d
         body_params, containers, body_kind = flatten_body(body_schema, required_body=body_required, location=location)
         flat.extend(body_params)
         request_body = {"content_type": ctype, "required": body_required, "kind": body_kind,
-                        "schema": body_schema}
+                        "schema": _any_of(body_schema)}
         if containers:
             request_body["containers"] = containers
 
@@ -117,8 +120,8 @@ def plan_action(name: str, src: dict, server: str, path: str, method: str, op: d
         if loc["in"] == "query" and _COMMA_HINT.search(str(properties[fname].get("description", ""))):
             loc["style"] = "comma"
 
-    input_schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT, "type": "object", "properties": properties,
-                                    "additionalProperties": False}
+    input_schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT, "type": "object",
+                                    "properties": _any_of(properties), "additionalProperties": False}
     if required:
         input_schema["required"] = required
 

@@ -1,0 +1,100 @@
+"""The action document: the contract between the build step and the runtime.
+
+The build step writes these shapes (``zoom_actions/codegen``); the runtime,
+adapters, sandbox and contract check read them. ``CATALOG_FORMAT`` changes
+whenever a field the runtime relies on is added, removed or changes
+meaning; the catalog's ``index.json`` records it, and loading a catalog of
+another format is refused with the command that rebuilds it.
+
+Format history: 1, the first catalog; 2, ``pagination`` and the query
+parameter ``style`` are computed at build time, ``oneOf`` is written as
+``anyOf``, required path parameters declare ``minLength: 1``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+CATALOG_FORMAT = 2
+
+
+class Operation(TypedDict):
+    method: str                   # upper case
+    path: str                     # Zoom's template, e.g. /meetings/{meetingId}
+    server: str                   # the operation's server URL
+    operation_id: str | None
+
+
+class ParameterLocation(TypedDict, total=False):
+    # where one flat parameter goes: path/query/header by `name`, body/multipart by key `path`
+    name: str
+    path: list[str]
+    file: bool                    # a multipart file part
+    style: Literal["comma"]       # a query array Zoom documents as comma-separated
+
+
+class Pagination(TypedDict):
+    kind: Literal["next_page_token", "page_number"]
+    list_field: str | None        # the array in the answer that pages add to
+
+
+class RequestBody(TypedDict, total=False):
+    content_type: str
+    required: bool
+    kind: str                     # object, union, array, scalar, ...
+    schema: dict
+    containers: list[list[str]]   # flattened objects to create even when empty
+
+
+class Annotations(TypedDict):
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+
+
+class Scopes(TypedDict):
+    classic: list[str]
+    granular: list[str]
+
+
+class ActionDocument(TypedDict):
+    name: str
+    title: str
+    description: str
+    short_description: str
+    product: str
+    tags: list[str]
+    operation: Operation
+    scopes: Scopes
+    rate_limit: str | None
+    annotations: Annotations
+    deprecated: bool
+    input_schema: dict            # flat, JSON Schema 2020-12
+    output_schema: dict           # the envelope, `data` typed by Zoom's 2xx schema
+    parameters: dict[str, dict]   # flat name -> ParameterLocation (with "in")
+    aliases: dict[str, str]
+    request_body: RequestBody | None
+    success_status: int | None
+    errors: dict[str, list[dict]]
+    pagination: Pagination | None
+
+
+class IndexEntry(TypedDict):
+    title: str
+    short_description: str
+    product: str
+    tags: list[str]
+    method: str
+    path: str
+    rate_limit: str | None
+    annotations: Annotations
+    scopes: list[str]
+    parameters: list[str]
+    required: list[str]
+
+
+class Index(TypedDict):
+    format: int
+    specs: dict[str, Any]
+    count: int
+    actions: dict[str, IndexEntry]
