@@ -15,9 +15,25 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from zoom_actions.sandbox.server import read_request_body
-
 _HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host", "te", "trailer"}
+
+
+def read_request_body(handler: BaseHTTPRequestHandler) -> bytes:
+    """The request body an http.server handler received: chunked (trailers
+    skipped up to the blank line) or by Content-Length."""
+    rfile, headers = handler.rfile, handler.headers
+    if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+        chunks = []
+        while True:
+            size = int(rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(chunks)
+            chunks.append(rfile.read(size))
+            rfile.readline()
+    length = int(headers.get("Content-Length") or 0)
+    return rfile.read(length) if length > 0 else b""
 
 
 @dataclass

@@ -65,9 +65,7 @@ def _serve(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    host, port = httpd.server_address[:2]
-    shown = f"[{host}]" if ":" in host else host
-    base = f"http://{shown}:{port}/v2"
+    base = httpd.origin + "/v2"
     state = f"state in {args.db}" if args.db else "state in memory; --db FILE keeps it"
     print(f"Zoom sandbox serving {base} ({state})", flush=True)
     print(f"  export ZOOM_BASE_URL={base} ZOOM_ACCESS_TOKEN=sandbox", flush=True)

@@ -19,12 +19,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import re
 import sys
-import threading
 import traceback
-from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -39,7 +35,6 @@ from .synth import Synth, conform
 from .validate import check_request
 
 API_PREFIX = "/v2"
-_TOKEN_IN_QUERY = re.compile(r"((?:access_token|token|tk|zak|pwd)=)[^&\s\"]+", re.IGNORECASE)
 _EMPTY_PREFIXES = ("Empty", "A non-JSON body")
 
 
@@ -206,88 +201,21 @@ def dispatch(app: Sandbox, method: str, target: str, headers, body: bytes,
                        f"The sandbox serves Zoom's API under {API_PREFIX}/."})
 
 
-def read_request_body(handler: BaseHTTPRequestHandler) -> bytes:
-    """The request body an http.server handler received: chunked (trailers
-    skipped up to the blank line) or by Content-Length."""
-    rfile, headers = handler.rfile, handler.headers
-    if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
-        chunks = []
-        while True:
-            size = int(rfile.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(chunks)
-            chunks.append(rfile.read(size))
-            rfile.readline()
-    length = int(headers.get("Content-Length") or 0)
-    return rfile.read(length) if length > 0 else b""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no delayed-ACK stall
-    server_version = "zoom-actions-sandbox"
-    sys_version = ""
-    server: "SandboxHTTPServer"
-
-    def _read_body(self) -> bytes:
-        return read_request_body(self)
-
-    def _dispatch(self) -> None:
-        body = self._read_body()
-        host, port = self.server.server_address[:2]
-        status, headers, data = dispatch(self.server.app, self.command, self.path, self.headers, body,
-                                         f"http://{host}:{port}")
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        if self.server.verbose:
-            # the request line only, never headers; a download's access_token is masked
-            line = _TOKEN_IN_QUERY.sub(r"\1***", format % args)
-            sys.stderr.write(f"[{datetime.now().strftime('%H:%M:%S')}] {line}\n")
-
-
-class SandboxHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, app: Sandbox, host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
-        if not _is_loopback(host):
-            raise ValueError(f"the sandbox binds loopback only (127.0.0.1, ::1, localhost), not {host!r}")
-        if ":" in host:
-            self.address_family = __import__("socket").AF_INET6
-        self.app = app
-        self.verbose = verbose
-        super().__init__((host, port), _Handler)
-
-
 class RunningSandbox:
     """A sandbox serving in a daemon thread: ``base_url``, ``port``,
     ``close()``; also a context manager. ``faults`` may be changed while it
     runs; ``reset()`` restores the seeded state; ``seed_ids`` names the
     sample data."""
 
-    def __init__(self, httpd: SandboxHTTPServer, owns_store: bool) -> None:
+    def __init__(self, httpd, owns_store: bool) -> None:
         self._httpd = httpd
         self._owns_store = owns_store
         host, port = httpd.server_address[:2]
         self.host = host
         self.port = port
-        shown = f"[{host}]" if ":" in host else host
-        self.origin = f"http://{shown}:{port}"
+        self.origin = httpd.origin
         self.base_url = self.origin + API_PREFIX
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"zoom-sandbox-{port}", daemon=True)
-        self._thread.start()
+        httpd.start()
         self._closed = False
 
     @property
@@ -319,7 +247,6 @@ class RunningSandbox:
         self._closed = True
         self._httpd.shutdown()
         self._httpd.server_close()
-        self._thread.join(timeout=5)
         if self._owns_store:
             self.store.close()
 
@@ -334,9 +261,18 @@ class RunningSandbox:
 
 
 def make_server(db=None, port: int = 0, faults=None, *, host: str = "127.0.0.1", catalog=None,
-                verbose: bool = False) -> SandboxHTTPServer:
+                verbose: bool = False, max_body: int | None = None):
+    """A :class:`~.http.SandboxServer` (uvicorn), bound but not yet serving."""
+    from .http import MAX_BODY, SandboxServer
+    if not _is_loopback(host):
+        raise ValueError(f"the sandbox binds loopback only (127.0.0.1, ::1, localhost), not {host!r}")
     store = db if isinstance(db, Store) else open_store(db)
-    return SandboxHTTPServer(Sandbox(store, catalog, faults), host, port, verbose)
+    try:
+        return SandboxServer(Sandbox(store, catalog, faults), host, port, verbose, max_body or MAX_BODY)
+    except BaseException:
+        if not isinstance(db, Store):
+            store.close()
+        raise
 
 
 def start_in_thread(db=None, port: int = 0, faults=None, *, host: str = "127.0.0.1", catalog=None,
