@@ -201,26 +201,11 @@ def dispatch(app: Sandbox, method: str, target: str, headers, body: bytes,
                        f"The sandbox serves Zoom's API under {API_PREFIX}/."})
 
 
-class RunningSandbox:
-    """A sandbox serving in a daemon thread: ``base_url``, ``port``,
-    ``close()``; also a context manager. ``faults`` may be changed while it
-    runs; ``reset()`` restores the seeded state; ``seed_ids`` names the
-    sample data."""
+class SandboxHandle:
+    """What a running sandbox offers, however it is reached: ``app``, ``store``,
+    ``seed_ids``, ``faults`` (settable), ``reset()``."""
 
-    def __init__(self, httpd, owns_store: bool) -> None:
-        self._httpd = httpd
-        self._owns_store = owns_store
-        host, port = httpd.server_address[:2]
-        self.host = host
-        self.port = port
-        self.origin = httpd.origin
-        self.base_url = self.origin + API_PREFIX
-        httpd.start()
-        self._closed = False
-
-    @property
-    def app(self) -> Sandbox:
-        return self._httpd.app
+    app: Sandbox
 
     @property
     def store(self) -> Store:
@@ -240,6 +225,28 @@ class RunningSandbox:
 
     def reset(self) -> dict:
         return self.app.reset()
+
+
+class RunningSandbox(SandboxHandle):
+    """A sandbox serving in a daemon thread: ``base_url``, ``port``,
+    ``close()``; also a context manager. ``faults`` may be changed while it
+    runs; ``reset()`` restores the seeded state; ``seed_ids`` names the
+    sample data."""
+
+    def __init__(self, httpd, owns_store: bool) -> None:
+        self._httpd = httpd
+        self._owns_store = owns_store
+        host, port = httpd.server_address[:2]
+        self.host = host
+        self.port = port
+        self.origin = httpd.origin
+        self.base_url = self.origin + API_PREFIX
+        httpd.start()
+        self._closed = False
+
+    @property
+    def app(self) -> Sandbox:
+        return self._httpd.app
 
     def close(self) -> None:
         if self._closed:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .faults import Faults
-from .server import API_PREFIX, Sandbox, dispatch
+from .server import API_PREFIX, Sandbox, SandboxHandle, dispatch
 from .store import Store, open_store
 
 ORIGIN = "http://sandbox.localhost"   # a loopback name (RFC 6761): never resolved, never dialled
@@ -60,7 +59,7 @@ class SandboxTransport:
         pass
 
 
-class InProcessSandbox:
+class InProcessSandbox(SandboxHandle):
     """A sandbox reached through :attr:`transport`; same surface as ``RunningSandbox``."""
 
     def __init__(self, db=None, catalog=None, faults=None, origin: str = ORIGIN) -> None:
@@ -71,25 +70,6 @@ class InProcessSandbox:
         self.base_url = origin + API_PREFIX
         self.transport = SandboxTransport(self.app, origin)
         self._closed = False
-
-    @property
-    def store(self) -> Store:
-        return self.app.store
-
-    @property
-    def seed_ids(self) -> dict:
-        return self.app.seed_ids
-
-    @property
-    def faults(self) -> Faults:
-        return self.app.faults
-
-    @faults.setter
-    def faults(self, value) -> None:
-        self.app.faults = Faults.from_value(value)
-
-    def reset(self) -> dict:
-        return self.app.reset()
 
     def close(self) -> None:
         if not self._closed:
