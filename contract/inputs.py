@@ -16,6 +16,8 @@ body also validates against the action's original (nested) request schema:
 
 from __future__ import annotations
 
+from zoom_actions.schema import types_of
+
 import base64
 import functools
 from typing import Any, Iterator
@@ -59,15 +61,9 @@ def is_valid(value: Any, schema: dict) -> bool:
 
 
 def _types(schema: dict) -> list[str]:
-    t = schema.get("type")
-    if isinstance(t, list):
-        return [x for x in t if x != "null"] or ["null"]
-    if t:
-        return [t]
-    if "properties" in schema:
-        return ["object"]
-    if "items" in schema:
-        return ["array"]
+    found = types_of(schema)
+    if found:
+        return [x for x in found if x != "null"] or ["null"]
     return ["string"]
 
 

@@ -7,8 +7,8 @@ meaning; the catalog's ``index.json`` records it, and loading a catalog of
 another format is refused with the command that rebuilds it.
 
 Format history: 1, the first catalog; 2, ``pagination`` and the query
-parameter ``style`` are computed at build time, ``oneOf`` is written as
-``anyOf``, required path parameters declare ``minLength: 1``.
+parameter ``style`` are computed at build time, required path parameters declare
+``minLength: 1``.
 """
 
 from __future__ import annotations

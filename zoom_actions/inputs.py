@@ -34,6 +34,7 @@ from typing import Any, Callable
 import fastjsonschema
 
 from .errors import InputError
+from .schema import relax, type_set as _types
 from .suggest import closest
 
 log = logging.getLogger("zoom_actions")
@@ -45,43 +46,6 @@ _MAX_REPR = 120
 
 
 # --- schema helpers -------------------------------------------------------------
-
-def relax(schema: Any) -> Any:
-    """A copy of ``schema`` for validation: oneOf -> anyOf, no $schema."""
-    if isinstance(schema, dict):
-        out = {}
-        for k, v in schema.items():
-            if k == "$schema":
-                continue
-            out["anyOf" if k == "oneOf" else k] = relax(v)
-        return out
-    if isinstance(schema, list):
-        return [relax(v) for v in schema]
-    return schema
-
-
-def _types(schema: dict) -> set[str] | None:
-    """The JSON types a schema admits, or None when it does not say."""
-    t = schema.get("type")
-    if isinstance(t, str):
-        return {t}
-    if isinstance(t, list):
-        return set(t)
-    for key in ("anyOf", "oneOf"):
-        if isinstance(schema.get(key), list):
-            out: set[str] = set()
-            for branch in schema[key]:
-                bt = _types(branch) if isinstance(branch, dict) else None
-                if bt is None:
-                    return None
-                out |= bt
-            return out
-    if "properties" in schema:
-        return {"object"}
-    if "items" in schema:
-        return {"array"}
-    return None
-
 
 def compile_validator(schema: dict) -> Callable[[Any], Any] | None:
     try:
@@ -429,7 +393,7 @@ class InputPlan:
             # Slow path only: what a provider dialect lets a model send (nulls for
             # omitted nested fields in strict mode, JSON-encoded free-form objects,
             # 60.0 for 60) is undone, guided by the schema, and checked once more.
-            from .adapters.coerce import prepare_arguments
+            from .arguments import prepare_arguments
             cleaned = prepare_arguments(self.action, out)
             if cleaned != out and self._valid(cleaned):
                 out = cleaned

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .coerce import parse_arguments, prepare_arguments
+from ..arguments import parse_arguments, prepare_arguments
 from .core import DIALECTS, FORMATS, build_tools, dialect_report, parameters
 from .errors import SelectionError, TooManyTools, Unrepresentable
 from .selection import select_names

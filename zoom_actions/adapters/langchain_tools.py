@@ -11,7 +11,7 @@ serialises it to JSON for the ``ToolMessage``. Needs ``langchain-core``
 
 from __future__ import annotations
 
-from .coerce import prepare_arguments
+from ..arguments import prepare_arguments
 
 PROVIDER = "LangChain"
 DEFAULT_STRICT = False

@@ -6,6 +6,8 @@ mutates its input. The dialect modules compose them.
 
 from __future__ import annotations
 
+from ..schema import declared_types
+
 import json
 from typing import Any, Callable
 
@@ -18,11 +20,7 @@ META_KEYS = ("$schema", "$id", "$comment")
 JSON_STRING_NOTE = "JSON-encoded {what} as a string"
 
 
-def types_of(node: dict) -> list[str]:
-    t = node.get("type")
-    if t is None:
-        return []
-    return [t] if isinstance(t, str) else list(t)
+types_of = declared_types   # the dialects read only what a schema declares
 
 
 def is_free_object(node: dict) -> bool:

@@ -96,7 +96,7 @@ def plan_action(name: str, src: dict, server: str, path: str, method: str, op: d
         body_params, containers, body_kind = flatten_body(body_schema, required_body=body_required, location=location)
         flat.extend(body_params)
         request_body = {"content_type": ctype, "required": body_required, "kind": body_kind,
-                        "schema": _any_of(body_schema)}
+                        "schema": body_schema}   # Zoom's own unions kept: the contract check needs oneOf
         if containers:
             request_body["containers"] = containers
 
@@ -121,7 +121,7 @@ def plan_action(name: str, src: dict, server: str, path: str, method: str, op: d
             loc["style"] = "comma"
 
     input_schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT, "type": "object",
-                                    "properties": _any_of(properties), "additionalProperties": False}
+                                    "properties": properties, "additionalProperties": False}
     if required:
         input_schema["required"] = required
 

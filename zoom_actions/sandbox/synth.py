@@ -11,6 +11,8 @@ answer is always valid against the action's ``output_schema``.
 
 from __future__ import annotations
 
+from ..schema import types_of  # noqa: F401  (re-exported for the sandbox modules)
+
 import copy
 import random
 import re
@@ -71,15 +73,6 @@ def format_ok(value: Any, fmt: str | None) -> bool:
     return True
 
 
-def types_of(schema: dict) -> list[str]:
-    t = schema.get("type")
-    if t is None:
-        if "properties" in schema:
-            return ["object"]
-        if "items" in schema:
-            return ["array"]
-        return []
-    return [t] if isinstance(t, str) else list(t)
 
 
 def scalar_ok(value: Any, schema: dict, formats: bool = True) -> bool:

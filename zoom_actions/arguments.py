@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import schema_ops as ops
+from .schema import declared_types
 
 
 def parse_arguments(arguments: Any) -> dict:
@@ -44,7 +44,7 @@ def prepare_arguments(action: dict, arguments: Any) -> dict:
 
 
 def _allows_null(schema: dict) -> bool:
-    if "null" in ops.types_of(schema):
+    if "null" in declared_types(schema):
         return True
     if None in (schema.get("enum") or ()):
         return True
@@ -52,9 +52,9 @@ def _allows_null(schema: dict) -> bool:
 
 
 def _wants(schema: dict, kind: str) -> bool:
-    if kind in ops.types_of(schema):
+    if kind in declared_types(schema):
         return True
-    if kind == "object" and "properties" in schema and not ops.types_of(schema):
+    if kind == "object" and "properties" in schema and not declared_types(schema):
         return True
     return any(isinstance(b, dict) and _wants(b, kind) for b in (schema.get("anyOf") or schema.get("oneOf") or ()))
 
