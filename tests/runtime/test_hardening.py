@@ -402,3 +402,11 @@ def test_account_plan_and_old_plan_keyword(catalog):
     assert Toolkit(access_token=SECRET_TOKEN, account_plan="business", catalog=catalog).limiter.plan == "business"
     assert Toolkit(access_token=SECRET_TOKEN, plan="free", catalog=catalog).limiter.plan == "free"
     assert Toolkit(access_token=SECRET_TOKEN, account_plan=None, catalog=catalog).limiter is None
+
+
+@pytest.mark.parametrize("api_url", ["https://user:pw@api.zoom.us", "https://user@eu01api-www4local.zoom.us",
+                                     "https://:pw@api.zoom.us/v2"])
+def test_token_api_url_with_userinfo_is_ignored(api_url):
+    from zoom_actions.auth import _trusted_api_base
+    assert _trusted_api_base(api_url) is None
+    assert _trusted_api_base("https://eu01api-www4local.zoom.us") == "https://eu01api-www4local.zoom.us/v2"
