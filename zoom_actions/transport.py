@@ -172,38 +172,45 @@ def _too_late() -> bool:
     return deadline is not None and time.monotonic() > deadline
 
 
-def read_capped(response, cap: int) -> bytes:
-    """The body of a streamed response, at most ``cap`` bytes (closes it)."""
-    length = response.headers.get("content-length")
-    try:
+class _CappedBody:
+    """The chunks of one answer, refused past ``cap`` bytes or the attempt's deadline."""
+
+    __slots__ = ("cap", "chunks", "size")
+
+    def __init__(self, response, cap: int) -> None:
+        length = response.headers.get("content-length")
         if length is not None and length.isdigit() and (len(length) > 18 or int(length) > cap):
             raise ResponseTooLarge(cap)
-        chunks, size = [], 0
+        self.cap, self.chunks, self.size = cap, [], 0
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.cap:
+            raise ResponseTooLarge(self.cap)
+        self.chunks.append(chunk)
+        if _too_late():
+            raise DeadlineExceeded("the attempt's time limit was reached while reading the answer")
+
+    def bytes(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def read_capped(response, cap: int) -> bytes:
+    """The body of a streamed response, at most ``cap`` bytes (closes it)."""
+    try:
+        body = _CappedBody(response, cap)
         for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > cap:
-                raise ResponseTooLarge(cap)
-            chunks.append(chunk)
-            if _too_late():
-                raise DeadlineExceeded("the attempt's time limit was reached while reading the answer")
-        return b"".join(chunks)
+            body.add(chunk)
+        return body.bytes()
     finally:
         response.close()
 
 
 async def aread_capped(response, cap: int) -> bytes:
-    length = response.headers.get("content-length")
     try:
-        if length is not None and length.isdigit() and (len(length) > 18 or int(length) > cap):
-            raise ResponseTooLarge(cap)
-        chunks, size = [], 0
+        body = _CappedBody(response, cap)
         async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > cap:
-                raise ResponseTooLarge(cap)
-            chunks.append(chunk)
-            if _too_late():
-                raise DeadlineExceeded("the attempt's time limit was reached while reading the answer")
-        return b"".join(chunks)
+            body.add(chunk)
+        return body.bytes()
     finally:
         await response.aclose()
