@@ -13,9 +13,11 @@ $(BIN)/zoom-actions: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $@
 
+# The catalog, its Markdown reference (actions/docs) and typed models (actions/models), from every
+# product and master-account document; --strict: an overlay patch that no longer fits is an error.
 generate:
-	$(BIN)/zoom-actions generate
-	$(BIN)/zoom-actions generate --models
+	$(BIN)/zoom-actions generate --strict --out actions
+	$(BIN)/zoom-actions generate --models --out actions
 
 test:
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider -W error::ResourceWarning
@@ -29,10 +31,13 @@ load:
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m bench --only throughput --out bench/load.md
 
-# A release wheel and sdist in dist/.
+# A release wheel in dist/ that carries the generated catalog, reference and models
+# (zoom_actions/_catalog: an artifact built from Zoom's specs, never committed).
 dist: $(BIN)/zoom-actions
-	rm -rf dist build
-	$(BIN)/pip wheel -q --no-deps -w dist .
+	rm -rf dist build zoom_actions/_catalog
+	$(BIN)/zoom-actions generate --strict --out zoom_actions/_catalog
+	$(BIN)/zoom-actions generate --models --out zoom_actions/_catalog
+	$(BIN)/pip wheel -q --no-deps -w dist . ; status=$$?; rm -rf zoom_actions/_catalog build; exit $$status
 
 # Contract check against Zoom's own specs served by Stoplight Prism (pinned in
 # contract/package-lock.json, installed under contract/node_modules, never globally).
@@ -47,5 +52,5 @@ contract: $(BIN)/zoom-actions $(PRISM)
 	$(BIN)/python -m contract
 
 clean:
-	rm -rf $(VENV) build *.egg-info docs/reference zoom_actions/models/[!_]*
+	rm -rf $(VENV) build dist *.egg-info zoom_actions/_catalog
 	find actions -mindepth 1 ! -name README.md -delete

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Iterator
 
 from .document import CATALOG_FORMAT
 
-_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
 class CatalogNotBuilt(FileNotFoundError):
@@ -20,9 +18,26 @@ class CatalogFormatMismatch(CatalogNotBuilt):
     """A catalog built by another version of zoom-actions."""
 
 
+class UnknownProduct(ValueError):
+    """A product id the catalog does not hold; the message lists the valid ones, closest first."""
+
+
+ALL = "all"
+
+
 def default_catalog_dir() -> Path:
-    env = os.environ.get("ZOOM_ACTIONS_DIR")
-    return Path(env).expanduser() if env else _PACKAGE_ROOT / "actions"
+    """``$ZOOM_ACTIONS_DIR``, else the first built catalog of ``locations.candidates()``."""
+    from .locations import catalog_dir
+    return catalog_dir()
+
+
+def _not_built(directory: Path, *, explicit: bool) -> str:
+    from .locations import candidates
+    looked = [directory] if explicit else candidates()
+    target = f" --out {directory}" if explicit else ""
+    return (f"no catalog in {', '.join(str(d) for d in looked)}: run `zoom-actions generate{target}` "
+            f"(it builds into {directory} from Zoom's official spec URLs; offline, add --spec-dir DIR or set "
+            "ZOOM_SPEC_DIR), or set ZOOM_ACTIONS_DIR to a built catalog")
 
 
 class Catalog:
@@ -36,9 +51,7 @@ class Catalog:
             with open(index_path, "rb") as fh:
                 self.index = json.loads(fh.read())
         except FileNotFoundError:
-            raise CatalogNotBuilt(
-                f"no catalog at {self.directory}: run `zoom-actions generate` (or `make generate`) first, "
-                "or point ZOOM_ACTIONS_DIR at a built catalog") from None
+            raise CatalogNotBuilt(_not_built(self.directory, explicit=directory is not None)) from None
         found = self.index.get("format") if isinstance(self.index, dict) else None
         if found != CATALOG_FORMAT:
             age = "an older" if isinstance(found, int) and found < CATALOG_FORMAT else "another"
@@ -75,16 +88,54 @@ class Catalog:
             self._docs[name] = doc
         return doc
 
-    def filter(self, *, products=None, tags=None, read_only=None, names=None) -> list[str]:
+    def products(self) -> list[str]:
+        """Every product id, in build order."""
+        return list(self.index.get("specs") or dict.fromkeys(e["product"] for e in self._entries.values()))
+
+    def master_account_products(self) -> list[str]:
+        return [p for p, s in (self.index.get("specs") or {}).items() if s.get("master_account")]
+
+    def product_set(self, products, *, default: str = ALL) -> set[str] | None:
+        """``products`` as a set of ids, or None for every product. ``None``
+        means ``default``: ``"all"``, or ``"standard"`` (every product but the
+        master-account APIs, which serve only partner accounts). An unknown id
+        raises ``UnknownProduct`` naming the valid ones, closest first."""
+        if products is None:
+            products = default
+        if isinstance(products, str):
+            if products == ALL:
+                return None
+            if products == "standard":
+                masters = set(self.master_account_products())
+                return {p for p in self.products() if p not in masters}
+            products = [products]
+        wanted = set(products)
+        if ALL in wanted:
+            return None
+        known = self.products()
+        unknown = sorted(wanted - set(known))
+        if unknown:
+            from .suggest import ranked
+            raise UnknownProduct(
+                f"no product {', '.join(repr(u) for u in unknown)} in the catalog; valid product ids "
+                f"(closest first): {', '.join(ranked(unknown[0], known))}")
+        return wanted
+
+    def filter(self, *, products=None, tags=None, read_only=None, names=None, default_products: str = ALL) -> list[str]:
+        """Names matching every filter, in catalog order. ``products``: an id,
+        ids, ``"all"``, or None for ``default_products``; an action also
+        belongs to the products listed in its ``also_in``."""
         def norm(v):
             return None if v is None else ({v} if isinstance(v, str) else set(v))
-        products, tags, wanted = norm(products), norm(tags), norm(names)
+        product_ids = self.product_set(products, default=default_products)
+        tags, wanted = norm(tags), norm(names)
         lowered_tags = {t.lower() for t in tags} if tags else None
         out = []
         for name, e in self._entries.items():
             if wanted is not None and name not in wanted:
                 continue
-            if products is not None and e["product"] not in products:
+            if product_ids is not None and e["product"] not in product_ids and not (
+                    e.get("also_in") and product_ids.intersection(e["also_in"])):
                 continue
             if lowered_tags is not None and not lowered_tags & {t.lower() for t in e["tags"]}:
                 continue

@@ -57,10 +57,12 @@ GLOSSARY = {
 _GLOSSARY_NEEDS = {"userId": "`me`"}
 
 # Sentences that only restate the schema, show an example or point elsewhere.
+# A sentence that states the default: noise when the schema declares it, a fact when only the text does.
+_DEFAULT_SENTENCE = re.compile(
+    r"^(?:(?:this\s+(?:value|field)\s+)?defaults?\s+(?:to|is|value)\b|the\s+default\s+(?:value\s+)?is\b)",
+    re.IGNORECASE)
 _NOISE = re.compile(
     r"""^(?:
-        (?:this\s+(?:value|field)\s+)?defaults?\s+(?:to|is|value)\b|
-        the\s+default\s+(?:value\s+)?is\b|
         for\s+(?:example|instance)\b|example\b|e\.g\.|
         (?:for\s+more\s+(?:information|details)|see\s+|learn\s+more|refer\s+to\s+)|
         for\s+a\s+list\s+of\b|
@@ -80,7 +82,7 @@ flag true false yes not no id ids identifier unique number numbers name names ty
 # Facts worth keeping in a tool's own (compact) description.
 _TOOL_FACTS = re.compile(r"`me`|per\s+day|requests?\s+per", re.IGNORECASE)
 
-_BULLET = re.compile(r"^\s*(?:[*\-•]|\d+[.)])\s+(.*)$")
+_BULLET = re.compile(r"^\s*(?:[*\-•]|\d+[.)])(?:\s+|(?=`))(.*)$")   # `-`0` - Opt in` has no space
 _ENUM_ITEM = re.compile(r"^(?:`([^`]{1,60})`\s*[-–—:=]\s*|([^`\s][^`]{0,60}?)\s*[-–—:=]\s+)(.+)$")
 _INLINE_ITEM = re.compile(r"(?:^|(?<=\s))`([^`]{1,60})`\s*[-–—=]\s*")
 _CODE_ITEM = re.compile(r"^`[^`]{1,60}`\s*(?:-|–|—|:|=)\s*\S")
@@ -246,17 +248,35 @@ def compact_text(text: str | None, schema: dict | None = None, *, key: str | Non
     seen_first = False
     n_facts = 0
 
-    def fact(sentence: str) -> None:
+    declared_default = str(schema["default"]).lower() if schema and "default" in schema else None
+
+    def noise(sentence: str) -> bool:
+        """Restates the schema: a default sentence is noise when the schema declares that same default."""
+        return bool(_NOISE.match(sentence)) or (declared_default is not None and bool(
+            _DEFAULT_SENTENCE.match(sentence)) and declared_default in sentence.lower())
+
+    def fact(sentence: str, *, important: bool = False) -> None:
         nonlocal n_facts
-        if n_facts < max_facts and facts.search(sentence) and not _NOISE.match(sentence) \
+        if (n_facts < max_facts or important) and facts.search(sentence) and not noise(sentence) \
                 and "for more information" not in sentence.lower():
             kept.append(_cap(shorten(sentence.rstrip())))
             n_facts += 1
 
+    table_header = True
     for raw_line in text.split("\n"):
-        line = _NOTE.sub("", raw_line.strip())
+        stripped = raw_line.strip()
+        important = bool(_NOTE.match(stripped))   # "Important:"/"Note:" facts are kept past max_facts
+        line = _NOTE.sub("", stripped)
         if not line:
             continue
+        if line.startswith("|"):   # a Markdown table: rows become items, the header and rule go
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if table_header or all(set(c) <= set("-: ") for c in cells):
+                table_header = False
+                continue
+            line = "- " + cells[0] + (": " + "; ".join(c for c in cells[1:] if c) if len(cells) > 1 else "")
+        else:
+            table_header = True
         bullet = _BULLET.match(line)
         candidate = bullet.group(1).strip() if bullet else line
         item = _ENUM_ITEM.match(candidate)
@@ -282,14 +302,14 @@ def compact_text(text: str | None, schema: dict | None = None, *, key: str | Non
                     end = marks[i + 1].start() if i + 1 < len(marks) else len(sentence)
                     pairs.append((m.group(1), sentence[m.end():end].strip().rstrip(",;")))
                 sentence = sentence[:marks[0].start()].strip()
-            if not sentence or _NOISE.match(sentence):
+            if not sentence or noise(sentence):
                 continue
             if not seen_first:
                 seen_first = True
                 if not echoes_name(sentence, key):
                     kept.append(_cap(shorten(sentence)))
             else:
-                fact(sentence)
+                fact(sentence, important=important)
     if schema is not None and "boolean" in str(schema.get("type")) and kept:
         kept[0] = _WHETHER.sub(lambda m: m.group(1).upper(), kept[0], count=1)
     out = " ".join(s if s.endswith((".", ":", "?", "!", ")", "`")) else s + "." for s in kept)
@@ -333,6 +353,12 @@ def render_schema(schema: Any, mode: str = "compact") -> Any:
     return out
 
 
+def _glossary_covers(name: str, text: Any) -> bool:
+    """The glossary entry may stand in for ``text`` only when it states every fact ``text`` does."""
+    entry = GLOSSARY[name].lower()
+    return all(m.group(0).lower() in entry for m in _FACTS.finditer(str(text)))
+
+
 def _render(node: Any, mode: str, name: str | None = None) -> Any:
     if isinstance(node, list):
         return [_render(v, mode) for v in node]
@@ -351,7 +377,7 @@ def _render(node: Any, mode: str, name: str | None = None) -> Any:
         elif mode == "compact" and key == "title":
             continue
         elif mode == "compact" and key == "description":
-            if name in GLOSSARY and _GLOSSARY_NEEDS.get(name, "") in str(value):
+            if name in GLOSSARY and _GLOSSARY_NEEDS.get(name, "") in str(value) and _glossary_covers(name, value):
                 out[key] = GLOSSARY[name]
                 continue
             text = compact_text(value, node, key=name.rsplit("__", 1)[-1] if name else None)

@@ -8,14 +8,16 @@ another format is refused with the command that rebuilds it.
 
 Format history: 1, the first catalog; 2, ``pagination`` and the query
 parameter ``style`` are computed at build time, required path parameters declare
-``minLength: 1``.
+``minLength: 1``; 3, every Zoom product: ``also_in`` (other products whose
+document holds the same operation) on actions and index entries, and
+``master_account`` on each index ``specs`` entry.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
-CATALOG_FORMAT = 2
+CATALOG_FORMAT = 3
 
 
 class Operation(TypedDict):
@@ -77,6 +79,7 @@ class ActionDocument(TypedDict):
     success_status: int | None
     errors: dict[str, list[dict]]
     pagination: Pagination | None
+    also_in: list[str]            # other products whose document holds this same operation
 
 
 class IndexEntry(TypedDict):
@@ -91,10 +94,18 @@ class IndexEntry(TypedDict):
     scopes: list[str]
     parameters: list[str]
     required: list[str]
+    also_in: list[str]
+
+
+class SpecEntry(TypedDict):
+    title: str
+    file: str
+    sha256: str
+    master_account: bool          # a master-account API: left out of default selections
 
 
 class Index(TypedDict):
     format: int
-    specs: dict[str, Any]
+    specs: dict[str, SpecEntry]
     count: int
     actions: dict[str, IndexEntry]

@@ -153,6 +153,8 @@ def _stem_keys(mapping: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]
 _FIELD_WEIGHTS = {"name": 3.0, "title": 2.5, "tags": 1.5, "short": 1.5, "path": 1.2, "desc": 0.6,
                   "params": 0.4, "output": 0.3}
 _K1, _B = 1.2, 0.6
+_DASHBOARD_FACTOR = 0.8   # a task that does not ask for the dashboard wants the meeting's own action
+_DASHBOARD_WORDS = {"dashboard", "metric", "qos", "quality", "health", "crc"}
 _NAME_BONUS = 1.0  # a name whose every word the task mentions scores up to twice as much
 _TOKEN = re.compile(r"[a-z0-9]+")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
@@ -196,6 +198,7 @@ class Index:
         self.tf: list[dict[str, float]] = []
         self.lengths: list[float] = []
         self.name_words: list[set[str]] = []
+        self.dashboard: list[bool] = []   # /metrics/...: the account dashboard's view of the same facts
         df: Counter = Counter()
         for name in self.names:
             doc = catalog.get(name)
@@ -210,6 +213,7 @@ class Index:
             df.update(weighted.keys())
             self.verbs.append(name.split("_")[1].lower() if "_" in name else "")
             self.name_words.append(set(fields["name"][1:]) or set(fields["name"]))
+            self.dashboard.append(doc.get("operation", {}).get("path", "").startswith("/metrics/"))
         n = len(self.names)
         self.avg = (sum(self.lengths) / n) if n else 1.0
         self.idf = {w: math.log(1 + (n - c + 0.5) / (c + 0.5)) for w, c in df.items()}
@@ -227,6 +231,7 @@ class Index:
             if word in _OWNER:
                 terms["user"] = max(terms["user"], 0.3)  # "my ..." leans to the user-level action
         intent = _intent(raw)
+        asks_dashboard = bool(_DASHBOARD_WORDS & set(raw))
         docs = range(len(self.names)) if candidates is None else candidates
         out = []
         for i in docs:
@@ -238,6 +243,8 @@ class Index:
                     s += qw * self.idf[term] * f * (_K1 + 1) / (f + _K1 * (1 - _B + _B * length / self.avg))
             if s and intent:
                 s *= _verb_factor(self.verbs[i], intent)
+            if s and self.dashboard[i] and not asks_dashboard:
+                s *= _DASHBOARD_FACTOR
             if s:
                 words = self.name_words[i]
                 hit = sum(1 for w in words if w in terms)

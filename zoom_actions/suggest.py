@@ -13,3 +13,9 @@ def closest(word: str, candidates, n: int = 3) -> list[str]:
         low = word.lower()
         hits = [c for c in by_lower if low and (low in c or c in low)][:n]
     return [by_lower[h] for h in hits]
+
+
+def ranked(word: str, candidates) -> list[str]:
+    """Every candidate, the closest to ``word`` first (for messages that list all valid values)."""
+    low = word.lower()
+    return sorted(candidates, key=lambda c: (-difflib.SequenceMatcher(None, low, c.lower()).ratio(), c))

@@ -180,9 +180,11 @@ class Toolkit:
         from .adapters import build_tools
         return build_tools(self, format=format, **filters)
 
-    def search(self, query: str, k: int = 5):
-        from .search import search
-        return search(self.catalog, query, k=k)
+    def search(self, query: str, k: int = 5, products=None):
+        """The ``k`` best action names for a task; master-account products
+        only when ``products`` names them (or is ``"all"``)."""
+        from .adapters.selection import select_names
+        return select_names(self.catalog, products=products, search=query, limit=k)
 
     def plan(self, name: str) -> ActionPlan:
         p = self._plans.get(name)

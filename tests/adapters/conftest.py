@@ -37,7 +37,7 @@ def built(catalog):
         if key not in cache:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                cache[key] = build_tools(catalog, fmt, strict=strict, description=description, allow_many=True,
+                cache[key] = build_tools(catalog, fmt, strict=strict, description=description, allow_many=True, products="all",
                                          on_unrepresentable="skip")
         return cache[key]
     return get

@@ -52,13 +52,14 @@ def test_compact_keeps_every_parameter_type_enum_and_required_marker(schemas):
                                   r"(?i)\bseconds?\b", r"(?i)comma[- ]separated", r"(?i)semicolon"])
 def test_compact_keeps_the_facts_an_agent_needs(schemas, fact):
     """Wherever a parameter's own text states `me`, a UUID, a date format, a
-    time zone, a unit or a separator, its compact text still does."""
+    time zone, a unit or a separator, its compact definition still does (in
+    its text, or in the `default` the schema keeps)."""
     missing = []
     for name, (schema, rendered) in schemas.items():
         compact = rendered["properties"]
         for key, prop in schema["properties"].items():
-            if re.search(fact, prop.get("description") or "") and not re.search(
-                    fact, compact[key].get("description") or ""):
+            kept = " ".join(str(compact[key].get(k, "")) for k in ("description", "default"))
+            if re.search(fact, prop.get("description") or "") and not re.search(fact, kept):
                 missing.append(f"{name}.{key}")
     assert not missing, missing[:10]
 

@@ -23,11 +23,20 @@ def callable_with(entry: dict, granted: set[str]) -> bool:
     return not needed or bool(granted & set(needed))
 
 
+def env_products() -> list[str] | None:
+    """``ZOOM_ACTIONS_PRODUCTS=meetings,users``: the products a selection
+    that names none uses (``all`` for every one)."""
+    import os
+    raw = os.environ.get("ZOOM_ACTIONS_PRODUCTS", "").strip()
+    return [p.strip() for p in raw.split(",") if p.strip()] or None
+
+
 def select_names(catalog, *, names: Iterable[str] | None = None, products=None, tags=None,
                  read_only: bool | None = None, scopes=None, search: str | None = None,
                  limit: int | None = None) -> list[str]:
     """Action names matching every filter given, in catalog order, or best
-    first when ``search`` ranks them. ``scopes`` keeps the actions a token
+    first when ``search`` ranks them. Without ``products`` (or ``names``) the
+    master-account products are left out; ``products="all"`` keeps them. ``scopes`` keeps the actions a token
     with those scopes can call. ``limit`` caps the result (with ``search``
     and no ``limit``, the best ``DEFAULT_SEARCH_LIMIT``)."""
     wanted = None
@@ -39,7 +48,14 @@ def select_names(catalog, *, names: Iterable[str] | None = None, products=None, 
             hints = {n: closest(n, catalog.names()) for n in unknown}
             detail = "; ".join(f"{n}" + (f" (did you mean {', '.join(h)}?)" if h else "") for n, h in hints.items())
             raise SelectionError(f"no action named {detail}")
-    selected = catalog.filter(products=products, tags=tags, read_only=read_only, names=wanted)
+    # named actions are what was asked for; otherwise master-account APIs only when a selection names them
+    if products is None and wanted is None:
+        products = env_products()
+    try:
+        selected = catalog.filter(products=products, tags=tags, read_only=read_only, names=wanted,
+                                  default_products="all" if wanted is not None else "standard")
+    except ValueError as exc:   # an unknown product id
+        raise SelectionError(str(exc)) from None
     if wanted is not None:  # keep the caller's order
         chosen = set(selected)
         selected = [n for n in dict.fromkeys(wanted) if n in chosen]

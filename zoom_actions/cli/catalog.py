@@ -10,7 +10,8 @@ from .output import out
 
 
 def _setup_list(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--product", action="append", help="only actions of this product (repeatable)")
+    p.add_argument("--product", action="append",
+                   help="only actions of this product (repeatable; default: every product, or $ZOOM_ACTIONS_PRODUCTS)")
     p.add_argument("--tag", action="append", help="only actions with this tag (repeatable, case-insensitive)")
     p.add_argument("--read-only", action="store_true", default=None, help="only actions that change nothing")
 
@@ -21,7 +22,13 @@ def _catalog():
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    names = _catalog().filter(products=args.product, tags=args.tag, read_only=args.read_only)
+    from ..adapters.selection import env_products
+    from ..catalog import UnknownProduct
+    try:   # every product, master-account APIs included, unless --product or ZOOM_ACTIONS_PRODUCTS selects
+        names = _catalog().filter(products=args.product or env_products(), tags=args.tag, read_only=args.read_only)
+    except UnknownProduct as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if names:
         out("\n".join(names))
     return 0

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import naming, sources
+from .normalize import BuildRefused, Note, normalize
 from .overlay import apply_overlay, load_overlay
 from .plan import plan_catalog
 
+__all__ = ["BuildRefused", "BuildResult", "build", "emit", "main_generate"]
+
 from ..document import CATALOG_FORMAT, ActionDocument, Index, IndexEntry  # noqa: F401
-DEFAULT_OUT = sources.ROOT / "actions"
 
 
 @dataclass
@@ -24,6 +26,8 @@ class BuildResult:
     spec_hashes: dict[str, str]
     new_names: dict[str, str]  # op key -> name, not yet in the lock
     overlay_hits: list[int]
+    notes: list[Note]          # spec defects repaired (or operations refused), with where
+    overlay_problems: list[str]  # patches that do not fit the documents built
 
 
 def dumps(obj) -> str:
@@ -31,25 +35,49 @@ def dumps(obj) -> str:
     return json.dumps(obj, indent=1, ensure_ascii=False) + "\n"
 
 
-def normalized_specs(files: list[sources.SpecFile], spec_dir: Path = sources.SPEC_DIR) -> tuple[list[tuple[dict, dict]], list[int]]:
+def normalized_specs(files: list[sources.SpecFile], spec_dir: Path = sources.SPEC_DIR,
+                     notes: list[Note] | None = None,
+                     problems: list[str] | None = None) -> tuple[list[tuple[dict, dict]], list[int]]:
+    """Each file parsed, normalized (``normalize.py``) and patched (``overlay.py``)."""
+    notes = [] if notes is None else notes
+    problems = [] if problems is None else problems
     patches = load_overlay(spec_dir / "overlay.json")
     total = [0] * len(patches)
     specs = []
     for f in files:
-        doc = f.load()
-        hits = apply_overlay(f.source["id"], doc, patches)
+        pid = f.source["id"]
+        try:
+            raw_doc = f.load()
+        except ValueError as exc:
+            raise BuildRefused(f"{pid}: {f.path} is not JSON ({exc})") from None
+        doc = normalize(pid, raw_doc, notes, has_refs=b'"$ref"' in f.raw)
+        hits = apply_overlay(pid, doc, patches, problems)
         total = [a + b for a, b in zip(total, hits)]
+        for i, (patch, hit) in enumerate(zip(patches, hits)):
+            if patch.get("product") == pid and hit == 0:
+                problems.append(f"{pid}: overlay patch #{i} ({patch.get('path')}) matched nothing in {f.path.name}")
         specs.append((f.source, doc))
+    built = {f.source["id"] for f in files}
+    for i, (patch, hit) in enumerate(zip(patches, total)):
+        if patch.get("product") is None and hit == 0:
+            problems.append(f"overlay patch #{i} ({patch.get('path')}) matched nothing in {', '.join(sorted(built))}")
     return specs, total
 
 
-def build(source_dir: Path | None, out_dir: Path = DEFAULT_OUT, *, products: list[str] | None = None,
-          update_lock: bool = False, spec_dir: Path = sources.SPEC_DIR, write: bool = True) -> BuildResult:
+def build(source_dir: Path | None, out_dir: Path, *, products: list[str] | None = None,
+          update_lock: bool = False, spec_dir: Path = sources.SPEC_DIR, write: bool = True,
+          strict: bool = False) -> BuildResult:
+    """Build the catalog. ``strict``: an overlay patch that does not fit the
+    documents is an error (``BuildRefused``) rather than a warning."""
     files = sources.locate(source_dir, products, spec_dir=spec_dir)
-    specs, hits = normalized_specs(files, spec_dir)
+    notes: list[Note] = []
+    problems: list[str] = []
+    specs, hits = normalized_specs(files, spec_dir, notes, problems)
+    if strict and problems:
+        raise BuildRefused("the overlay does not fit these documents (--strict):\n  " + "\n  ".join(problems))
     lock_path = spec_dir / "names.lock"
     lock = naming.load_lock(lock_path)
-    actions, names = plan_catalog(specs, lock)
+    actions, names = plan_catalog(specs, lock, notes)
     new = {k: v for k, v in names.items() if k not in lock}
     hashes = {f.source["id"]: f.sha256 for f in files}
     if write:
@@ -57,7 +85,7 @@ def build(source_dir: Path | None, out_dir: Path = DEFAULT_OUT, *, products: lis
     if update_lock:
         naming.dump_lock(lock_path, names, lock)
         _write_spec_lock(spec_dir / "spec.lock", files)
-    return BuildResult(out_dir, actions, names, hashes, new, hits)
+    return BuildResult(out_dir, actions, names, hashes, new, hits, notes, problems)
 
 
 def _write_spec_lock(path: Path, files: list[sources.SpecFile]) -> None:
@@ -88,6 +116,7 @@ def index_entry(a: ActionDocument) -> IndexEntry:
         "scopes": sorted(set(a["scopes"]["classic"]) | set(a["scopes"]["granular"])),
         "parameters": list(a["input_schema"]["properties"]),
         "required": a["input_schema"].get("required", []),
+        "also_in": a.get("also_in", []),
     }
 
 
@@ -107,7 +136,8 @@ def emit(actions: list[dict], files: list[sources.SpecFile], out_dir: Path) -> N
         (out_dir / f"{a['name']}.json").write_text(dumps(a))
     index: Index = {
         "format": CATALOG_FORMAT,
-        "specs": {f.source["id"]: {"title": f.source["title"], "file": f.source["file"], "sha256": f.sha256}
+        "specs": {f.source["id"]: {"title": f.source["title"], "file": f.source["file"], "sha256": f.sha256,
+                                   "master_account": bool(f.source.get("master_account"))}
                   for f in files},
         "count": len(actions),
         "actions": {a["name"]: index_entry(a) for a in actions},
@@ -123,16 +153,18 @@ def emit(actions: list[dict], files: list[sources.SpecFile], out_dir: Path) -> N
         shutil.rmtree(old)
 
 
-def main_generate(source_dir: Path | None, out_dir: Path, products: list[str] | None, update_lock: bool) -> int:
-    result = build(source_dir, out_dir, products=products, update_lock=update_lock)
+def main_generate(source_dir: Path | None, out_dir: Path, products: list[str] | None, update_lock: bool,
+                  strict: bool = False) -> int:
+    result = build(source_dir, out_dir, products=products, update_lock=update_lock, strict=strict)
     print(f"wrote {len(result.actions)} actions to {out_dir}", file=sys.stderr)
+    for n in result.notes:
+        print(f"note: {n}", file=sys.stderr)
+    for p in result.overlay_problems:
+        print(f"warning: {p}", file=sys.stderr)
     if result.new_names and not update_lock:
         print(f"note: {len(result.new_names)} operations have no pinned name in spec/names.lock; "
               "run `zoom-actions generate --update-lock` to pin them", file=sys.stderr)
     drift = spec_lock_drift(result)
     if drift and not update_lock:
         print(f"note: spec files differ from spec/spec.lock for: {', '.join(drift)}", file=sys.stderr)
-    dead = [i for i, h in enumerate(result.overlay_hits) if h == 0]
-    if dead:
-        print(f"warning: overlay patches matched nothing: {dead}", file=sys.stderr)
     return 0

@@ -7,10 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from .build import DEFAULT_OUT
-from .sources import ROOT
-
-DOCS_DIR = ROOT / "docs" / "reference"
+from ..locations import docs_dir
 
 
 def _type_of(schema: dict) -> str:
@@ -44,7 +41,8 @@ def example_params(action: dict) -> dict:
     return {n: _example_value(props[n]) for n in action["input_schema"].get("required", [])}
 
 
-def render(catalog_dir: Path = DEFAULT_OUT, out_dir: Path = DOCS_DIR) -> list[Path]:
+def render(catalog_dir: Path, out_dir: Path | None = None) -> list[Path]:
+    out_dir = out_dir or docs_dir(catalog_dir)
     env = jinja2.Environment(loader=jinja2.PackageLoader("zoom_actions.codegen", "templates"), autoescape=False,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["jtype"] = _type_of

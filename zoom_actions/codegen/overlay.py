@@ -64,8 +64,11 @@ def _resolve(obj: Any, pointer: str) -> Any:
     return obj
 
 
-def apply_overlay(product: str, doc: dict, patches: list[dict]) -> list[int]:
-    """Apply patches in place to one product's spec; returns per-patch hit counts."""
+def apply_overlay(product: str, doc: dict, patches: list[dict], problems: list[str] | None = None) -> list[int]:
+    """Apply patches in place to one product's spec; returns per-patch hit
+    counts. A ``pointer`` that finds nothing is appended to ``problems``
+    (when given; else it raises ``OverlayError``): an older document under a
+    product id is not the one the overlay was written for."""
     hits = [0] * len(patches)
     for i, p in enumerate(patches):
         if p.get("product") not in (None, product):
@@ -93,7 +96,11 @@ def apply_overlay(product: str, doc: dict, patches: list[dict]) -> list[int]:
                     except (KeyError, IndexError, ValueError):
                         if p.get("optional"):
                             continue
-                        raise OverlayError(f"overlay patch #{i}: {p['pointer']} not found in {method.upper()} {path}")
+                        message = f"overlay patch #{i}: {p['pointer']} not found in {method.upper()} {path}"
+                        if problems is None:
+                            raise OverlayError(message)
+                        problems.append(f"{product}: {message}")
+                        continue
                     _deep_merge(target, p["merge"])
                     hits[i] += 1
     return hits

@@ -8,6 +8,7 @@ from typing import Any
 
 from .flatten import SEP, FlatParam, NameTable, flatten_body, sanitize
 from .naming import OpRef, assign_names, op_key
+from .normalize import Note, collecting
 from .overlay import HTTP_METHODS
 from .schema import to_json_schema
 from .text import (clean_description, documented_errors, first_sentence, operation_description,
@@ -30,23 +31,60 @@ def iter_operations(doc: dict):
                 yield path, method, op, item
 
 
-def plan_catalog(specs: list[tuple[dict, dict]], lock: dict[str, str]) -> tuple[list[dict], dict[str, str]]:
+def plan_catalog(specs: list[tuple[dict, dict]], lock: dict[str, str],
+                 notes: list[Note] | None = None) -> tuple[list[dict], dict[str, str]]:
     """specs: [(product source entry, normalized spec)] in product order.
 
-    Returns (action documents in catalog order, op key -> name).
+    Returns (action documents in catalog order, op key -> name). An operation
+    that an earlier document already holds (same server, method and path: 11
+    of them are in both ``accounts.json`` and ``accounts-ma.json``) is one
+    action, owned by the earlier product; the later product is listed in the
+    action's ``also_in`` so that selecting it still selects the action.
     """
     refs: list[OpRef] = []
+    owner: dict[tuple[str, str, str], str] = {}      # (server, METHOD, path) -> op key of its first document
+    duplicates: dict[str, list[str]] = {}            # owner op key -> later products holding the same operation
     for pi, (src, doc) in enumerate(specs):
-        for path, method, op, _ in iter_operations(doc):
-            refs.append(OpRef(op_key(src["id"], method, path), pi, method.upper(), path, op.get("summary", "")))
+        for path, method, op, item in iter_operations(doc):
+            key = op_key(src["id"], method, path)
+            where = (operation_server(doc, item, op).rstrip("/"), method.upper(), path)
+            if where in owner:
+                duplicates.setdefault(owner[where], []).append(src["id"])
+                continue
+            owner[where] = key
+            refs.append(OpRef(key, pi, method.upper(), path, op.get("summary", ""),
+                              master=bool(src.get("master_account"))))
     names = assign_names(refs, lock)
+    notes = [] if notes is None else notes
     actions = []
     for src, doc in specs:
-        server = (doc.get("servers") or [{"url": "https://api.zoom.us/v2"}])[0]["url"]
         for path, method, op, item in iter_operations(doc):
-            name = names[op_key(src["id"], method, path)]
-            actions.append(plan_action(name, src, server, path, method, op, item))
+            key = op_key(src["id"], method, path)
+            if key not in names:
+                continue
+            where = f"{method.upper()} {path}"
+            with collecting(notes, src["id"], where):
+                try:
+                    action = plan_action(names[key], src, operation_server(doc, item, op), path, method, op, item)
+                except Exception as exc:  # noqa: BLE001 - one unreadable operation is reported, not a crash
+                    notes.append(Note(src["id"], where, f"operation refused ({type(exc).__name__}: {exc}); "
+                                                        "no action built"))
+                    del names[key]
+                    continue
+            action["also_in"] = duplicates.get(key, [])
+            actions.append(action)
     return actions, names
+
+
+def operation_server(doc: dict, item: dict, op: dict) -> str:
+    """The server an operation is sent to: its own ``servers``, else its path
+    item's, else the document's (SCIM2 is ``https://api.zoom.us`` with
+    ``/scim2/...`` paths; Clips ``https://api.zoom.us/``)."""
+    for holder in (op, item, doc):
+        servers = holder.get("servers")
+        if isinstance(servers, list) and servers and isinstance(servers[0], dict) and servers[0].get("url"):
+            return str(servers[0]["url"])
+    return "https://api.zoom.us/v2"
 
 
 def _flat_property(schema: dict, description: str | None) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .normalize import note
 from .text import clean_description
 
 # Keywords that mean something in JSON Schema 2020-12 and are kept as they are.
@@ -24,6 +25,14 @@ _KEEP = {
 }
 _SUBSCHEMA_LISTS = ("allOf", "oneOf", "anyOf")
 _JSON_TYPES = {"string", "number", "integer", "boolean", "array", "object", "null"}
+# type names real Zoom documents use that JSON Schema does not: -> (type, format)
+_TYPE_ALIASES = {
+    "int": ("integer", None), "int32": ("integer", "int32"), "long": ("integer", "int64"),
+    "int64": ("integer", "int64"), "float": ("number", "float"), "double": ("number", "double"),
+    "bool": ("boolean", None), "date": ("string", "date"), "datetime": ("string", "date-time"),
+    "date-time": ("string", "date-time"), "file": ("string", "binary"), "binary": ("string", "binary"),
+    "str": ("string", None), "text": ("string", None),
+}
 
 
 def to_json_schema(s: Any, *, request: bool = False) -> dict:
@@ -78,16 +87,52 @@ def _fix_bounds(src: dict, out: dict) -> None:
 def _fix_type(out: dict, *, nullable: bool) -> None:
     t = out.get("type")
     if isinstance(t, str) and t not in _JSON_TYPES:
-        # e.g. "file" in some older documents: a binary string
-        out["type"] = "string"
-        out.setdefault("format", "binary")
+        _normalize_type(out, t)
+    elif isinstance(t, list) and not all(isinstance(x, str) and x in _JSON_TYPES for x in t):
+        out.pop("type")
+        if "enum" not in out and t and all(isinstance(x, str) for x in t):
+            out["enum"] = list(t)   # an enum written as a type (an events document does it)
+        note(f"schema type {t!r} is not a JSON Schema type list; read as " + ("an enum" if "enum" in out else "any"))
     if isinstance(out.get("type"), str) and out["type"] == "object" and "items" in out:
         out.pop("items")
+    if out.get("type") == "array" and "items" not in out:
+        fmt = out.get("format")
+        if isinstance(fmt, str) and fmt in _JSON_TYPES - {"null"}:   # `type: array, format: string`
+            out["items"] = {"type": out.pop("format")}
+            note(f"array without `items` but `format: {fmt}`; read as an array of {fmt}")
+        else:
+            out["items"] = {}
+            note("array without `items`; its items read as any value")
+    enum = out.get("enum")
+    if out.get("type") == "array" and isinstance(enum, list) and not any(isinstance(v, (list, dict)) for v in enum):
+        # the allowed values of the items written on the array (2018's webhook `events`): no array could match
+        items = out.setdefault("items", {})
+        if isinstance(items, dict) and "enum" not in items:
+            items["enum"] = out.pop("enum")
+            note("array `enum` lists item values; moved to `items`")
     if nullable:
         if isinstance(out.get("type"), str):
             out["type"] = [out["type"], "null"]
         if isinstance(out.get("enum"), list) and None not in out["enum"]:
             out["enum"] = out["enum"] + [None]
+
+
+def _normalize_type(out: dict, t: str) -> None:
+    """``Integer``, ``Date``, ``long``...: the JSON Schema type they mean, else no type (any value)."""
+    low = t.strip().lower()
+    if low in _JSON_TYPES:
+        out["type"] = low
+        note(f"schema type {t!r} read as {low!r}")
+        return
+    alias = _TYPE_ALIASES.get(low)
+    if alias:
+        out["type"] = alias[0]
+        if alias[1]:
+            out.setdefault("format", alias[1])
+        note(f"schema type {t!r} read as {alias[0]!r}" + (f" (format {alias[1]})" if alias[1] else ""))
+        return
+    out.pop("type")
+    note(f"schema type {t!r} is unknown; read as any value")
 
 
 def _fix_required(out: dict) -> None:

@@ -10,7 +10,6 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]          # the checkout (or site-packages when installed)
 SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"   # package data: sources, overlay, locks
 
 
@@ -44,6 +43,13 @@ def default_spec_dir() -> Path | None:
 def locate(source_dir: Path | None, only: list[str] | None = None, *, download: bool = True,
            spec_dir: Path = SPEC_DIR) -> list[SpecFile]:
     """Read every product's spec file, in product order."""
+    known = [s["id"] for s in products(spec_dir)]
+    unknown = sorted(set(only or ()) - set(known))
+    if unknown:
+        from ..catalog import UnknownProduct
+        from ..suggest import ranked
+        raise UnknownProduct(f"no product {', '.join(repr(u) for u in unknown)} in spec/sources.json; valid product "
+                             f"ids (closest first): {', '.join(ranked(unknown[0], known))}")
     out = []
     for src in products(spec_dir):
         if only and src["id"] not in only:
@@ -61,8 +67,9 @@ def locate(source_dir: Path | None, only: list[str] | None = None, *, download: 
 
 
 def _download(src: dict) -> Path:
-    cache = ROOT / ".spec-cache"
-    cache.mkdir(exist_ok=True)
+    from ..locations import cache_dir
+    cache = cache_dir() / "specs"
+    cache.mkdir(parents=True, exist_ok=True)
     target = cache / src["file"]
     req = urllib.request.Request(src["url"], headers={"User-Agent": "zoom-actions-codegen"})
     try:
