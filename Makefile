@@ -36,7 +36,10 @@ load:
 dist: $(BIN)/zoom-actions
 	rm -rf dist build zoom_actions/_catalog
 	$(BIN)/zoom-actions generate --strict --out zoom_actions/_catalog
-	$(BIN)/zoom-actions generate --models --out zoom_actions/_catalog
+	@# the models of an identical catalog are reused (they take a minute to generate)
+	if cmp -s actions/index.json zoom_actions/_catalog/index.json && test -d actions/models; then \
+	  cp -r actions/models zoom_actions/_catalog/models; \
+	else $(BIN)/zoom-actions generate --models --out zoom_actions/_catalog; fi
 	$(BIN)/pip wheel -q --no-deps -w dist . ; status=$$?; rm -rf zoom_actions/_catalog build; exit $$status
 
 # Contract check against Zoom's own specs served by Stoplight Prism (pinned in

@@ -28,6 +28,12 @@ def run(args: argparse.Namespace) -> int:
     from zoom_actions.locations import write_dir
 
     out = (args.out or write_dir()).expanduser().resolve()
+    if args.models:
+        import importlib.util
+        if importlib.util.find_spec("datamodel_code_generator") is None:
+            print('error: typed models need datamodel-code-generator: pip install "zoom-actions[codegen]"',
+                  file=sys.stderr)
+            return 2
     if (args.models or args.docs) and not (out / "index.json").is_file():
         print(f"error: no catalog in {out}: run `zoom-actions generate{_out_flag(args)}` first", file=sys.stderr)
         return 2
