@@ -18,7 +18,6 @@ compare-and-invalidate that makes a 401/124 refresh the token exactly once.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import inspect
 import json
@@ -320,6 +319,7 @@ class TokenManager:
             return tok
         pause = 0.001
         while not self._lock.acquire(blocking=False):
+            import asyncio  # lazily: building tool definitions never needs it
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.02)
         try:

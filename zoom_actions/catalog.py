@@ -46,33 +46,55 @@ class Catalog:
 
     def __init__(self, directory: Path | str | None = None) -> None:
         self.directory = Path(directory) if directory else default_catalog_dir()
-        index_path = self.directory / "index.json"
+        # names.json (name -> products, a tenth of the index) answers names() and product filters;
+        # index.json is read on the first call that needs more (entry(), tags, read_only, scopes)
+        self._index: dict | None = None
         try:
-            with open(index_path, "rb") as fh:
-                self.index = json.loads(fh.read())
+            with open(self.directory / "names.json", "rb") as fh:
+                head = json.loads(fh.read())
         except FileNotFoundError:
-            raise CatalogNotBuilt(_not_built(self.directory, explicit=directory is not None)) from None
-        found = self.index.get("format") if isinstance(self.index, dict) else None
+            head = None
+        if head is None:
+            try:
+                with open(self.directory / "index.json", "rb") as fh:
+                    head = self._index = json.loads(fh.read())
+            except FileNotFoundError:
+                raise CatalogNotBuilt(_not_built(self.directory, explicit=directory is not None)) from None
+        found = head.get("format") if isinstance(head, dict) else None
         if found != CATALOG_FORMAT:
             age = "an older" if isinstance(found, int) and found < CATALOG_FORMAT else "another"
             raise CatalogFormatMismatch(
                 f"the catalog at {self.directory} was built by {age} version of zoom-actions (catalog format "
                 f"{found}; this runtime reads format {CATALOG_FORMAT}): rebuild it with `zoom-actions generate` "
                 f"(--out {self.directory})")
-        self._entries: dict[str, dict] = self.index["actions"]
+        self._specs: dict[str, dict] = head.get("specs") or {}
+        self._owners: dict[str, list[str]] = head.get("products") or {
+            n: [e["product"], *e.get("also_in", ())] for n, e in head["actions"].items()}
         self._docs: dict[str, dict] = {}
 
+    @property
+    def index(self) -> dict:
+        """The whole ``index.json`` (read once, on first use)."""
+        if self._index is None:
+            with open(self.directory / "index.json", "rb") as fh:
+                self._index = json.loads(fh.read())
+        return self._index
+
+    @property
+    def _entries(self) -> dict[str, dict]:
+        return self.index["actions"]
+
     def names(self) -> list[str]:
-        return list(self._entries)
+        return list(self._owners)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._entries
+        return name in self._owners
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._owners)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._entries)
+        return iter(self._owners)
 
     def entry(self, name: str) -> dict:
         """The index entry (title, product, tags, method, path, annotations...)."""
@@ -81,7 +103,7 @@ class Catalog:
     def get(self, name: str) -> dict:
         doc = self._docs.get(name)
         if doc is None:
-            if name not in self._entries:
+            if name not in self._owners:
                 raise KeyError(name)
             with open(self.directory / f"{name}.json", "rb") as fh:
                 doc = json.loads(fh.read())
@@ -90,10 +112,10 @@ class Catalog:
 
     def products(self) -> list[str]:
         """Every product id, in build order."""
-        return list(self.index.get("specs") or dict.fromkeys(e["product"] for e in self._entries.values()))
+        return list(self._specs or dict.fromkeys(owners[0] for owners in self._owners.values()))
 
     def master_account_products(self) -> list[str]:
-        return [p for p, s in (self.index.get("specs") or {}).items() if s.get("master_account")]
+        return [p for p, s in self._specs.items() if s.get("master_account")]
 
     def product_set(self, products, *, default: str = ALL) -> set[str] | None:
         """``products`` as a set of ids, or None for every product. ``None``
@@ -131,12 +153,15 @@ class Catalog:
         tags, wanted = norm(tags), norm(names)
         lowered_tags = {t.lower() for t in tags} if tags else None
         out = []
-        for name, e in self._entries.items():
+        for name, owners in self._owners.items():
             if wanted is not None and name not in wanted:
                 continue
-            if product_ids is not None and e["product"] not in product_ids and not (
-                    e.get("also_in") and product_ids.intersection(e["also_in"])):
+            if product_ids is not None and owners[0] not in product_ids and not product_ids.intersection(owners):
                 continue
+            if lowered_tags is None and read_only is None:   # names.json alone answers
+                out.append(name)
+                continue
+            e = self._entries[name]
             if lowered_tags is not None and not lowered_tags & {t.lower() for t in e["tags"]}:
                 continue
             if read_only is not None and e["annotations"]["read_only"] != read_only:

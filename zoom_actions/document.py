@@ -104,6 +104,13 @@ class SpecEntry(TypedDict):
     master_account: bool          # a master-account API: left out of default selections
 
 
+class Names(TypedDict):
+    """``names.json``: what listing and product filters need, read without the index."""
+    format: int
+    specs: dict[str, SpecEntry]
+    products: dict[str, list[str]]   # name -> [product, *also_in]
+
+
 class Index(TypedDict):
     format: int
     specs: dict[str, SpecEntry]

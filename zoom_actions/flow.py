@@ -16,7 +16,6 @@ flow's return value is the envelope.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -301,6 +300,7 @@ async def adrive(flow, io) -> dict:
                 elif type(event) is NeedToken:
                     result = await io.atoken(event.failed)
                 else:
+                    import asyncio  # lazily: building tool definitions never needs it
                     await asyncio.sleep(event.seconds)
                     result = None
             except Exception as exc:

@@ -20,7 +20,6 @@ refuses, inside a running loop, with an envelope).
 
 from __future__ import annotations
 
-import asyncio
 import fnmatch
 import inspect
 import threading
@@ -101,6 +100,7 @@ def run_sync(value: Any) -> Any:
     """The result of a hook called from synchronous code."""
     if not inspect.isawaitable(value):
         return value
+    import asyncio  # lazily: building tool definitions never needs it
     try:
         asyncio.get_running_loop()
     except RuntimeError:

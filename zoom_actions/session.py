@@ -8,7 +8,6 @@ with no more requests in flight on it than its pool has connections.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 import weakref
@@ -76,6 +75,7 @@ class HTTPSession:
     # --- async ----------------------------------------------------------------------
 
     async def _async(self) -> _LoopClient:
+        import asyncio  # lazily: building tool definitions never needs it
         loop = asyncio.get_running_loop()
         entry = self._loops.get(loop)
         if entry is None:
@@ -120,6 +120,7 @@ class HTTPSession:
 
     async def aclose(self) -> None:
         try:
+            import asyncio  # lazily: building tool definitions never needs it
             loop = asyncio.get_running_loop()
             entry = self._loops.pop(loop, None)
             if entry is not None:

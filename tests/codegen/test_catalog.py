@@ -254,7 +254,7 @@ def test_build_is_deterministic(spec_dir, tmp_path):
     build.build(spec_dir, a)
     build.build(spec_dir, b)
     names = sorted(p.name for p in a.iterdir())
-    assert names == sorted(p.name for p in b.iterdir()) and len(names) == OPERATIONS - DUPLICATES + 1  # + index
+    assert names == sorted(p.name for p in b.iterdir()) and len(names) == OPERATIONS - DUPLICATES + 2  # + index.json, names.json
     match, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
     assert mismatch == [] and errors == []
 
@@ -265,3 +265,16 @@ def test_built_catalog_is_current(spec_dir, catalog, tmp_path):
     assert [a["name"] for a in fresh.actions] == catalog.names()
     for a in fresh.actions[:: 37]:
         assert a == catalog.get(a["name"])
+
+
+def test_listing_and_product_filters_read_names_json_only(catalog):
+    """A fresh process that lists names, filters by product or opens an
+    action never parses the whole index (names.json is a tenth of it)."""
+    from zoom_actions.catalog import Catalog
+    fresh = Catalog(catalog.directory)
+    assert fresh.names() == catalog.names() and len(fresh) == len(catalog)
+    assert fresh.filter(products="accounts-ma") == catalog.filter(products="accounts-ma")
+    assert fresh.get("ZOOM_GET_A_MEETING")["name"] == "ZOOM_GET_A_MEETING"
+    assert fresh._index is None
+    assert fresh.filter(read_only=True) == catalog.filter(read_only=True) and fresh._index is not None
+    assert (catalog.directory / "names.json").stat().st_size * 5 < (catalog.directory / "index.json").stat().st_size

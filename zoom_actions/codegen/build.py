@@ -143,6 +143,11 @@ def emit(actions: list[dict], files: list[sources.SpecFile], out_dir: Path) -> N
         "actions": {a["name"]: index_entry(a) for a in actions},
     }
     (out_dir / "index.json").write_text(dumps(index))
+    # the fast path: every name with its products, for listing and product filters without the index
+    (out_dir / "names.json").write_text(json.dumps(
+        {"format": CATALOG_FORMAT, "specs": index["specs"],
+         "products": {a["name"]: [a["product"], *a.get("also_in", [])] for a in actions}},
+        separators=(",", ":"), ensure_ascii=False) + "\n")
     old = final.with_name(final.name + ".old")
     if old.exists():
         shutil.rmtree(old)
