@@ -279,18 +279,44 @@ def run_stdio(action_server: ActionServer) -> None:
     anyio.run(run_stdio_async, action_server)
 
 
-def http_app(action_server: ActionServer, *, host: str = "127.0.0.1", path: str = "/mcp",
-             json_response: bool = False, stateless: bool = False):
-    """The Starlette app serving streamable HTTP at ``path``."""
-    return action_server.server.streamable_http_app(streamable_http_path=path, host=host,
-                                                    json_response=json_response, stateless_http=stateless)
+def http_app(action_server: ActionServer, *, host: str = "127.0.0.1", port: int | None = None, path: str = "/mcp",
+             json_response: bool = False, stateless: bool = False, auth: bool = True, store=None,
+             allowed_hosts: tuple[str, ...] = ()):
+    """The ASGI app serving streamable HTTP at ``path``: Host and Origin
+    checked first (421, 403; for every address), then the bearer token
+    (``auth``: tokens issued into ``store``, see ``mcp_auth``; 401 with
+    ``WWW-Authenticate`` without one). ``auth=False`` is refused beyond
+    loopback. ``allowed_hosts``: further names the server is reached by
+    (behind a proxy)."""
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    from . import mcp_auth
+    mcp_auth.check_listen(host, authenticated=auth)
+    hosts, origins = mcp_auth.allowed_hosts(host, allowed_hosts)
+    security = TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts,
+                                         allowed_origins=origins)
+    extra: dict = {}
+    if auth:
+        from mcp.server.auth.settings import AuthSettings
+
+        from .store import open_store
+        shown = f"[{host}]" if ":" in host else host
+        base = f"http://{shown}" + (f":{port}" if port else "")
+        extra = {"auth": AuthSettings(issuer_url=base, resource_server_url=base + path,
+                                      validate_token_resource=False),   # tokens are bound here by the store
+                 "token_verifier": mcp_auth.StoreTokenVerifier(store or open_store())}
+    app = action_server.server.streamable_http_app(streamable_http_path=path, host=host, json_response=json_response,
+                                                   stateless_http=stateless, transport_security=security, **extra)
+    return mcp_auth.HostCheck(app, hosts, origins)
 
 
 def serve_http(action_server: ActionServer, *, host: str = "127.0.0.1", port: int = 8000, path: str = "/mcp",
-               log_level: str = "warning") -> None:
+               log_level: str = "warning", auth: bool = True, store=None,
+               allowed_hosts: tuple[str, ...] = ()) -> None:
     import uvicorn
-    app = http_app(action_server, host=host, path=path)
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    app = http_app(action_server, host=host, port=port, path=path, auth=auth, store=store,
+                   allowed_hosts=allowed_hosts)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="on")
 
 
 class RunningHTTPServer:
@@ -311,10 +337,11 @@ class RunningHTTPServer:
 
 
 def start_http_in_thread(action_server: ActionServer, *, host: str = "127.0.0.1", port: int = 0,
-                         path: str = "/mcp", startup_timeout: float = 20.0) -> RunningHTTPServer:
+                         path: str = "/mcp", startup_timeout: float = 20.0, auth: bool = True,
+                         store=None) -> RunningHTTPServer:
     """Serve on ``host`` (loopback by default) and an ephemeral ``port`` in a thread."""
     import uvicorn
-    app = http_app(action_server, host=host, path=path)
+    app = http_app(action_server, host=host, port=port or None, path=path, auth=auth, store=store)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="zoom-actions-mcp-http", daemon=True)

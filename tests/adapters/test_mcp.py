@@ -73,7 +73,7 @@ def test_stdio_lists_and_calls(standin, catalog):
 def test_streamable_http_lists_and_calls(toolkit, standin):
     server = build_server(toolkit, names=["ZOOM_GET_A_MEETING", "ZOOM_DELETE_A_MEETING", "ZOOM_LIST_MEETINGS"],
                           output_schema="full")
-    with start_http_in_thread(server) as running:
+    with start_http_in_thread(server, auth=False) as running:
         assert running.url.startswith("http://127.0.0.1:")
 
         async def run():
@@ -90,7 +90,7 @@ def test_streamable_http_lists_and_calls(toolkit, standin):
 
 def test_discovery_finds_and_executes_in_three_calls(toolkit, standin):
     server = build_server(toolkit, products="meetings", discovery=True)
-    with start_http_in_thread(server) as running:
+    with start_http_in_thread(server, auth=False) as running:
         async def run():
             async with Client(running.url, read_timeout_seconds=30) as client:
                 listing = await client.list_tools()

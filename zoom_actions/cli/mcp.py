@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from .export import add_selection_args, selection
 
@@ -21,9 +22,59 @@ def _setup(p: argparse.ArgumentParser) -> None:
                    help="what outputSchema declares: the envelope (default), Zoom's documented "
                         "response schema too, or nothing")
     p.add_argument("--sandbox", action="store_true", help="run against a local in-memory Zoom stand-in")
+    p.add_argument("--no-auth", action="store_true",
+                   help="HTTP without client tokens (refused beyond loopback; by default every request needs "
+                        "a token from `zoom-actions mcp tokens create`)")
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                   help="another Host name the server is reached by, e.g. behind a proxy (repeatable)")
+    sub = p.add_subparsers(dest="mcp_command", metavar="{tokens}")
+    tokens = sub.add_parser("tokens", help="client tokens for the HTTP transport")
+    tsub = tokens.add_subparsers(dest="tokens_command", required=True)
+    create = tsub.add_parser("create", help="issue a token for a client (printed once)")
+    create.add_argument("--name", required=True, help="the client's name, e.g. cursor-laptop")
+    tsub.add_parser("list", help="list the issued tokens (names only)")
+    revoke = tsub.add_parser("revoke", help="revoke a client's token")
+    revoke.add_argument("name")
+
+
+def _tokens(args: argparse.Namespace) -> int:
+    from ..mcp_auth import create_token, list_tokens, revoke_token
+    from ..store import StoreError, open_store
+    try:
+        store = open_store()
+        if args.tokens_command == "create":
+            try:
+                token = create_token(store, args.name)
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            print(token)
+            print(f"token for {args.name!r}: shown once, stored only as its SHA-256 in {store.url}; send it as "
+                  "`Authorization: Bearer <token>`", file=sys.stderr)
+        elif args.tokens_command == "list":
+            for t in list_tokens(store):
+                print(f"{t['name']}\t{t['hint']}\tcreated {time.strftime('%Y-%m-%d %H:%M', time.gmtime(t['created']))} UTC")
+        else:
+            if not revoke_token(store, args.name):
+                print(f"error: no token named {args.name!r}", file=sys.stderr)
+                return 2
+            print(f"revoked {args.name!r}", file=sys.stderr)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
+    if getattr(args, "mcp_command", None) == "tokens":
+        return _tokens(args)
+    if args.transport != "stdio":
+        from ..mcp_auth import AuthConfigError, check_listen
+        try:
+            check_listen(args.host, authenticated=not args.no_auth)
+        except AuthConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     try:
         from ..mcp_server import build_server, run_stdio, serve_http
     except ImportError as exc:
@@ -47,7 +98,10 @@ def _run(args: argparse.Namespace) -> int:
     else:
         print(f"zoom-actions MCP on http://{args.host}:{args.port}{args.path}: {shape} {count} actions",
               file=sys.stderr)
-        serve_http(server, host=args.host, port=args.port, path=args.path)
+        auth = "no client authentication (loopback only)" if args.no_auth else "bearer tokens required"
+        print(f"  {auth}; Host/Origin checked (DNS-rebinding protection)", file=sys.stderr)
+        serve_http(server, host=args.host, port=args.port, path=args.path, auth=not args.no_auth,
+                   allowed_hosts=tuple(args.allowed_host))
     return 0
 
 

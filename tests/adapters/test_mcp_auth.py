@@ -1,0 +1,112 @@
+"""The MCP server over HTTP authenticates its clients and answers only to its
+own names: tokens it issued (kept hashed), 401 with WWW-Authenticate
+without one, 421 for a foreign Host and 403 for a foreign Origin on every
+address, and no unauthenticated listening beyond loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from zoom_actions import mcp_auth
+from zoom_actions.mcp_server import build_server, start_http_in_thread
+from zoom_actions.store import open_store
+
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+
+
+@pytest.fixture()
+def store(tmp_path):
+    s = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    yield s
+    s.close()
+
+
+def test_tokens_are_issued_once_and_kept_only_as_digests(store, tmp_path):
+    token = mcp_auth.create_token(store, "cursor-laptop")
+    assert token.startswith("zat_") and len(token) > 40
+    assert mcp_auth.client_for(store, token) == "cursor-laptop"
+    assert mcp_auth.client_for(store, token + "x") is None and mcp_auth.client_for(store, "zat_") is None
+    listed = mcp_auth.list_tokens(store)
+    assert [t["name"] for t in listed] == ["cursor-laptop"] and token not in repr(listed)
+    with pytest.raises(ValueError, match="exists"):
+        mcp_auth.create_token(store, "cursor-laptop")
+    with pytest.raises(ValueError):
+        mcp_auth.create_token(store, "bad name/..")
+    raw = (tmp_path / "store.db").read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("store.db-*"))
+    assert token.encode() not in raw and token[4:].encode() not in raw
+    assert mcp_auth.revoke_token(store, "cursor-laptop") and mcp_auth.client_for(store, token) is None
+    assert not mcp_auth.revoke_token(store, "cursor-laptop")
+
+
+def _post(url: str, **headers) -> httpx2.Response:
+    return httpx2.post(url, json=INIT, headers={**HEADERS, **headers}, timeout=10)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2"])
+def test_http_needs_a_token_and_checks_host_and_origin(toolkit, store, host):
+    token = mcp_auth.create_token(store, "agent-1")
+    server = build_server(toolkit, names=["ZOOM_GET_A_MEETING", "ZOOM_LIST_MEETINGS"])
+    with start_http_in_thread(server, host=host, store=store) as running:
+        url = running.url
+        missing = _post(url)
+        assert missing.status_code == 401
+        assert missing.headers["www-authenticate"].startswith("Bearer")
+        assert "resource_metadata=" in missing.headers["www-authenticate"]
+        assert _post(url, authorization="Bearer zat_forged").status_code == 401
+        assert _post(url, authorization=f"Bearer {token}").status_code == 200
+        # DNS rebinding: a page on another name that resolves here, with or without the token
+        assert _post(url, authorization=f"Bearer {token}", host="evil.example").status_code == 421
+        assert _post(url, host="evil.example:8000").status_code == 421
+        assert _post(url, authorization=f"Bearer {token}", origin="https://evil.example").status_code == 403
+
+        async def listed() -> list[str]:
+            async with httpx2.AsyncClient(headers={"authorization": f"Bearer {token}"}) as http:
+                async with Client(streamable_http_client(url, http_client=http), read_timeout_seconds=30) as c:
+                    return sorted(t.name for t in (await c.list_tools()).tools)
+        assert asyncio.run(listed()) == ["ZOOM_GET_A_MEETING", "ZOOM_LIST_MEETINGS"]
+        mcp_auth.revoke_token(store, "agent-1")
+        assert _post(url, authorization=f"Bearer {token}").status_code == 401
+
+
+def test_no_unauthenticated_listening_beyond_loopback(toolkit):
+    server = build_server(toolkit, names=["ZOOM_GET_A_MEETING"])
+    for host in ("0.0.0.0", "192.168.1.20", "::"):
+        with pytest.raises(mcp_auth.AuthConfigError, match="without authentication"):
+            start_http_in_thread(server, host=host, auth=False)
+    for host in ("127.0.0.1", "127.0.0.2", "::1", "localhost"):
+        mcp_auth.check_listen(host, authenticated=False)   # loopback may go without
+    run = subprocess.run([sys.executable, "-m", "zoom_actions", "mcp", "--transport", "http", "--host", "0.0.0.0",
+                          "--no-auth", "--sandbox"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "refusing to listen on 0.0.0.0 without authentication" in run.stderr
+
+
+def test_every_address_has_its_own_names_only():
+    hosts, origins = mcp_auth.allowed_hosts("0.0.0.0")
+    assert "127.0.0.1:*" in hosts and "0.0.0.0:*" not in hosts and "evil.example:*" not in hosts
+    hosts, _ = mcp_auth.allowed_hosts("10.1.2.3", ["zoom-tools.internal"])
+    assert hosts[:1] == ["10.1.2.3:*"] and "zoom-tools.internal:*" in hosts and "localhost:*" not in hosts
+    check = mcp_auth.HostCheck(None, hosts, [])
+    assert check._match("10.1.2.3:8000", hosts) and not check._match("10.1.2.3:80x", hosts)
+    assert not check._match("10.1.2.3.evil.example", hosts)
+
+
+def test_the_tokens_command(tmp_path):
+    env = {"ZOOM_ACTIONS_STORE": f"sqlite:///{tmp_path / 's.db'}", "PATH": "/usr/bin:/bin"}
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "zoom_actions", "mcp", "tokens", *args], capture_output=True,
+                              text=True, env=env, timeout=60)
+    made = cli("create", "--name", "cursor-laptop")
+    assert made.returncode == 0 and made.stdout.strip().startswith("zat_")
+    listed = cli("list")
+    assert "cursor-laptop" in listed.stdout and made.stdout.strip() not in listed.stdout
+    assert cli("revoke", "cursor-laptop").returncode == 0 and cli("revoke", "cursor-laptop").returncode == 2

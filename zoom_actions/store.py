@@ -1,0 +1,189 @@
+"""Where shared state lives: one setting for every feature that keeps state
+(MCP client tokens today; connections, events, budgets and limits plug in
+here).
+
+``ZOOM_ACTIONS_STORE`` (or ``open_store(url)``):
+
+- ``sqlite:///PATH`` (the default: ``<user data dir>/zoom-actions/store.db``),
+  one file, safe for several threads and processes on one host (WAL, busy
+  timeout; each write is one transaction);
+- ``redis://HOST:PORT/DB`` when several processes or hosts share it (the
+  ``redis`` package: ``pip install "zoom-actions[redis]"``).
+
+The store holds JSON records by ``(namespace, key)``. It never decides what
+is secret: a caller that keeps a secret hashes it (MCP tokens) or encrypts
+it before ``put``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+ENV = "ZOOM_ACTIONS_STORE"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or reached; the message says which and why."""
+
+
+class Store(Protocol):
+    url: str
+
+    def get(self, namespace: str, key: str) -> dict | None: ...
+    def put(self, namespace: str, key: str, value: dict) -> None: ...
+    def add(self, namespace: str, key: str, value: dict) -> bool: ...
+    def delete(self, namespace: str, key: str) -> bool: ...
+    def items(self, namespace: str) -> list[tuple[str, dict]]: ...
+    def close(self) -> None: ...
+
+
+def default_url() -> str:
+    from .locations import data_dir
+    return f"sqlite:///{data_dir() / 'store.db'}"
+
+
+def open_store(url: str | os.PathLike | None = None) -> Store:
+    """The store at ``url``, else ``$ZOOM_ACTIONS_STORE``, else the SQLite default."""
+    text = str(url or os.environ.get(ENV, "").strip() or default_url())
+    scheme = urlsplit(text).scheme
+    if scheme == "sqlite":
+        return SQLiteStore(Path(text.split("sqlite://", 1)[1]).expanduser() if text.startswith("sqlite:///")
+                           else Path(text[len("sqlite:"):]).expanduser())
+    if scheme in ("redis", "rediss", "unix"):
+        return RedisStore(text)
+    if scheme == "" and text:
+        return SQLiteStore(Path(text).expanduser())   # a bare path is a SQLite file
+    raise StoreError(f"{ENV}: unknown store {text!r}: use sqlite:///PATH or redis://HOST:PORT/DB")
+
+
+class SQLiteStore:
+    """One SQLite file; a connection per thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                self.path.touch(mode=0o600)   # may hold hashes and ciphertext: the user's alone
+        except OSError as exc:
+            raise StoreError(f"cannot create the store {self.path}: {exc.strerror or exc}") from None
+        self._local = threading.local()
+        with self._conn() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS records (namespace TEXT NOT NULL, key TEXT NOT NULL, "
+                       "value TEXT NOT NULL, PRIMARY KEY (namespace, key))")
+
+    def _conn(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            try:
+                db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA busy_timeout=30000")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+            self._local.db = db
+        return _Transaction(db)  # type: ignore[return-value]
+
+    def get(self, namespace: str, key: str) -> dict | None:
+        with self._conn() as db:
+            row = db.execute("SELECT value FROM records WHERE namespace=? AND key=?", (namespace, key)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put(self, namespace: str, key: str, value: dict) -> None:
+        with self._conn() as db:
+            db.execute("INSERT INTO records (namespace, key, value) VALUES (?, ?, ?) ON CONFLICT (namespace, key) "
+                       "DO UPDATE SET value=excluded.value", (namespace, key, json.dumps(value)))
+
+    def add(self, namespace: str, key: str, value: dict) -> bool:
+        """Insert only if absent; False when the key exists."""
+        with self._conn() as db:
+            cur = db.execute("INSERT OR IGNORE INTO records (namespace, key, value) VALUES (?, ?, ?)",
+                             (namespace, key, json.dumps(value)))
+        return cur.rowcount == 1
+
+    def delete(self, namespace: str, key: str) -> bool:
+        with self._conn() as db:
+            cur = db.execute("DELETE FROM records WHERE namespace=? AND key=?", (namespace, key))
+        return cur.rowcount > 0
+
+    def items(self, namespace: str) -> list[tuple[str, dict]]:
+        with self._conn() as db:
+            rows = db.execute("SELECT key, value FROM records WHERE namespace=? ORDER BY key", (namespace,)).fetchall()
+        return [(k, json.loads(v)) for k, v in rows]
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+
+class _Transaction:
+    """``with``: one immediate transaction on the thread's connection."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, *_: Any) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+class RedisStore:
+    """A Redis hash per namespace: ``zoom-actions:<namespace>``."""
+
+    PREFIX = "zoom-actions:"
+
+    def __init__(self, url: str) -> None:
+        try:
+            import redis
+        except ImportError:
+            raise StoreError(f'{ENV}={url}: the redis package is needed: pip install "zoom-actions[redis]"') from None
+        self.url = url
+        self._redis = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+        self._errors = (redis.RedisError, OSError)
+
+    def _call(self, method: str, *args: Any) -> Any:
+        try:
+            return getattr(self._redis, method)(*args)
+        except self._errors as exc:
+            raise StoreError(f"the store at {_safe(self.url)} is unreachable: {type(exc).__name__}") from None
+
+    def get(self, namespace: str, key: str) -> dict | None:
+        raw = self._call("hget", self.PREFIX + namespace, key)
+        return json.loads(raw) if raw else None
+
+    def put(self, namespace: str, key: str, value: dict) -> None:
+        self._call("hset", self.PREFIX + namespace, key, json.dumps(value))
+
+    def add(self, namespace: str, key: str, value: dict) -> bool:
+        return bool(self._call("hsetnx", self.PREFIX + namespace, key, json.dumps(value)))
+
+    def delete(self, namespace: str, key: str) -> bool:
+        return bool(self._call("hdel", self.PREFIX + namespace, key))
+
+    def items(self, namespace: str) -> list[tuple[str, dict]]:
+        raw = self._call("hgetall", self.PREFIX + namespace)
+        return sorted((k.decode(), json.loads(v)) for k, v in raw.items())
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+def _safe(url: str) -> str:
+    """A store URL without its password."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        return parts._replace(netloc=netloc).geturl()
+    return url
