@@ -21,9 +21,15 @@ from . import langchain_converter
 from .common import (PRODUCTS, Context, Goal, NotAvailable, Section, Table, median, ms, repeat,
                      short_error)
 
-CATALOG_GOAL_S = 5.0
-MODELS_GOAL_S = 60.0
-LABELS = {"meetings": "Meetings", "users": "Users", "phone": "Phone", "all": "all three"}
+CATALOG_GOAL_S = 4.0    # every product and master-account document (issue 11)
+MODELS_GOAL_S = 90.0
+LABELS = {"meetings": "Meetings", "users": "Users", "phone": "Phone", "all": "all three",
+          "every": "every document (45)"}
+
+
+def _every() -> list[str]:
+    from zoom_actions.codegen import sources
+    return [s["id"] for s in sources.products()]
 
 
 def _ours(ctx: Context, products: list[str], out: Path):
@@ -117,28 +123,30 @@ def run(ctx: Context) -> Section:
     work = Path(tempfile.mkdtemp(prefix="zoom-bench-build-", dir=ctx.work_dir))
     all_ms = None
     try:
-        for key in (*PRODUCTS, "all"):
-            products = list(PRODUCTS) if key == "all" else [key]
+        for key in (*PRODUCTS, "all", "every"):
+            products = list(PRODUCTS) if key == "all" else _every() if key == "every" else [key]
             out = work / key
             ours = _measure(lambda: _ours(ctx, products, out), n)
-            fm = _measure(lambda: _fastmcp(ctx, products), n)
-            lc = _measure(lambda: _langchain(ctx, products), n)
+            theirs = 1 if key == "every" else n   # the alternatives take tens of seconds on every document
+            fm = _measure(lambda: _fastmcp(ctx, products), theirs)
+            lc = _measure(lambda: _langchain(ctx, products), theirs)
             table.add(LABELS[key], *ours, *fm, *lc)
-            if key == "all" and not ours[0].startswith(("not", "fails")):
-                all_ms = float(ours[0])
+            if key == "every" and not ours[0].startswith(("not", "fails")):
+                all_ms = float(ours[0].replace(",", ""))
         runs = f"{n} run{'s' if n > 1 else ''}"
-        table.notes.append(f"Median of {runs} after one warm-up, in this process. Ours writes {{name}}.json + "
-                           "index.json to a scratch directory; FastMCP's count is `list_tools()` after "
+        table.notes.append(f"Median of {runs} after one warm-up, in this process (FastMCP and LangChain on every "
+                           "document: one run after the warm-up). Ours writes {{name}}.json, index.json and "
+                           "names.json to a scratch directory; FastMCP's count is `list_tools()` after "
                            "`from_openapi` (one server per spec file); LangChain's is the function list of "
                            "`openapi_spec_to_openai_fn`.")
         if all_ms is not None:
-            section.goals.append(Goal(f"catalog JSON for all three specs under {CATALOG_GOAL_S:.0f} s",
+            section.goals.append(Goal(f"catalog JSON for every document (2,444 actions) under {CATALOG_GOAL_S:.0f} s",
                                       f"{all_ms / 1000:.2f} s", all_ms / 1000 < CATALOG_GOAL_S))
         else:
-            section.goals.append(Goal(f"catalog JSON for all three specs under {CATALOG_GOAL_S:.0f} s",
+            section.goals.append(Goal(f"catalog JSON for every document under {CATALOG_GOAL_S:.0f} s",
                                       "not available", None))
-        if (work / "all" / "index.json").exists():
-            _models(ctx, work / "all", work, table, section)
+        if (work / "every" / "index.json").exists():
+            _models(ctx, work / "every", work, table, section)
         else:
             table.unavailable("typed models, all actions", "no catalog was built above")
     finally:

@@ -158,6 +158,8 @@ def python_env() -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["PYTHONNOUSERSITE"] = "1"
+    # bytecode caches as after any install (pip compiles them): a child may write them, the next one reads
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
