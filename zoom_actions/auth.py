@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import inspect
+from contextlib import nullcontext
 import json
 import logging
 import os
@@ -64,6 +65,12 @@ class Provider:
     def callback_value(self) -> str | None:
         """A rotated refresh token to hand to the user's callback, once."""
         return None
+
+    def refresh_guard(self):
+        """Held around a token request: a provider whose token is shared
+        beyond this process (a stored connection) locks it there and rereads
+        it, so that a token another process just fetched is used instead."""
+        return nullcontext()
 
 
 class StaticToken(Provider):
@@ -294,7 +301,7 @@ class TokenManager:
         tok = self._cached(failed)
         if tok is not None:
             return tok
-        with self._lock:
+        with self._lock, self.provider.refresh_guard():
             tok = self.provider.current()
             if tok is not None and tok != failed:
                 return tok
@@ -322,17 +329,25 @@ class TokenManager:
             import asyncio  # lazily: building tool definitions never needs it
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.02)
+        guard = self.provider.refresh_guard()
         try:
-            tok = self.provider.current()
-            if tok is not None and tok != failed:
-                return tok
-            url, headers, body = self._request()
+            if not isinstance(guard, nullcontext):   # a lock beyond this process: wait for it off the loop
+                import asyncio
+                await asyncio.to_thread(guard.__enter__)
             try:
-                status, content = await afetch(url, headers, body)
-            except Exception as exc:
-                raise self._unreachable(url, exc) from None
-            tok = self.provider.accept(status, content)
-            new_refresh = self.provider.callback_value()
+                tok = self.provider.current()
+                if tok is not None and tok != failed:
+                    return tok
+                url, headers, body = self._request()
+                try:
+                    status, content = await afetch(url, headers, body)
+                except Exception as exc:
+                    raise self._unreachable(url, exc) from None
+                tok = self.provider.accept(status, content)
+                new_refresh = self.provider.callback_value()
+            finally:
+                if not isinstance(guard, nullcontext):
+                    guard.__exit__(None, None, None)
         finally:
             self._lock.release()
         if new_refresh is not None:

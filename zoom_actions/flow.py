@@ -47,6 +47,7 @@ class Sleep:
 @dataclass(frozen=True, slots=True)
 class NeedToken:
     failed: str | None = None     # the token Zoom just rejected, if any
+    tokens: Any = None            # whose token (a TokenManager); None: the session's own
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ class CallSettings:
     auth_kind: str | None
     attempt_timeout: float
     deadline: float               # monotonic: the end of the whole call
+    tokens: Any = None            # the TokenManager of this call's credentials (a connection's), else the session's
 
 
 # --- the flow -----------------------------------------------------------------------
@@ -97,7 +99,7 @@ def send_flow(plan: ActionPlan, req: PreparedRequest, cfg: CallSettings):
                     return _deadline_failure(plan, "waiting for the client-side rate limiter")
                 yield Sleep(wait)
         try:
-            token = yield NeedToken(failed_token)
+            token = yield NeedToken(failed_token, cfg.tokens)
         except AuthFailure as exc:
             return fail(f"{plan.name}: {exc}")
         failed_token = None
@@ -278,7 +280,7 @@ def drive(flow, io) -> dict:
                 if type(event) is Send:
                     result = io.send(event)
                 elif type(event) is NeedToken:
-                    result = io.token(event.failed)
+                    result = io.token(event.failed, event.tokens)
                 else:
                     time.sleep(event.seconds)
                     result = None
@@ -298,7 +300,7 @@ async def adrive(flow, io) -> dict:
                 if type(event) is Send:
                     result = await io.asend(event)
                 elif type(event) is NeedToken:
-                    result = await io.atoken(event.failed)
+                    result = await io.atoken(event.failed, event.tokens)
                 else:
                     import asyncio  # lazily: building tool definitions never needs it
                     await asyncio.sleep(event.seconds)

@@ -86,3 +86,24 @@ def collect_flow(one_call: Callable[[Any], Any], plan, params: Any, max_pages: i
         params = state.next_params(plan, params, env)
         if params is None:
             return ok(merged)
+
+
+def iter_pages(execute, plan, name: str, params: dict | None, max_pages: int | None):
+    """``execute(name, params)`` page after page (``Toolkit.pages``)."""
+    state = PageState(max_pages)
+    while True:
+        env = execute(name, params)
+        yield env
+        params = state.next_params(plan, params, env)
+        if params is None:
+            return
+
+
+async def aiter_pages(aexecute, plan, name: str, params: dict | None, max_pages: int | None):
+    state = PageState(max_pages)
+    while True:
+        env = await aexecute(name, params)
+        yield env
+        params = state.next_params(plan, params, env)
+        if params is None:
+            return

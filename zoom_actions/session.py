@@ -69,8 +69,8 @@ class HTTPSession:
         finally:
             attempt_deadline.reset(mark)
 
-    def token(self, failed: str | None) -> str:
-        return self.tokens.get(self._fetch, failed)
+    def token(self, failed: str | None, tokens=None) -> str:
+        return (tokens or self.tokens).get(self._fetch, failed)
 
     # --- async ----------------------------------------------------------------------
 
@@ -108,8 +108,8 @@ class HTTPSession:
         finally:
             attempt_deadline.reset(mark)
 
-    async def atoken(self, failed: str | None) -> str:
-        return await self.tokens.aget(self._afetch, failed)
+    async def atoken(self, failed: str | None, tokens=None) -> str:
+        return await (tokens or self.tokens).aget(self._afetch, failed)
 
     # --- closing --------------------------------------------------------------------
 

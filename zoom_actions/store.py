@@ -40,6 +40,7 @@ class Store(Protocol):
     def add(self, namespace: str, key: str, value: dict) -> bool: ...
     def delete(self, namespace: str, key: str) -> bool: ...
     def items(self, namespace: str) -> list[tuple[str, dict]]: ...
+    def lock(self, name: str, timeout: float = 30.0) -> Any: ...
     def close(self) -> None: ...
 
 
@@ -118,6 +119,15 @@ class SQLiteStore:
             rows = db.execute("SELECT key, value FROM records WHERE namespace=? ORDER BY key", (namespace,)).fetchall()
         return [(k, json.loads(v)) for k, v in rows]
 
+    def lock(self, name: str, timeout: float = 30.0):
+        """A lock across threads and processes of this host (a file lock beside the store)."""
+        import hashlib
+
+        from filelock import FileLock
+        locks = self.path.with_name(self.path.name + ".locks")
+        locks.mkdir(exist_ok=True)
+        return FileLock(str(locks / (hashlib.sha256(name.encode()).hexdigest()[:32] + ".lock")), timeout=timeout)
+
     def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None:
@@ -175,6 +185,10 @@ class RedisStore:
     def items(self, namespace: str) -> list[tuple[str, dict]]:
         raw = self._call("hgetall", self.PREFIX + namespace)
         return sorted((k.decode(), json.loads(v)) for k, v in raw.items())
+
+    def lock(self, name: str, timeout: float = 30.0):
+        """A lock across every process and host on this Redis (expires if its holder dies)."""
+        return self._redis.lock(self.PREFIX + "lock:" + name, timeout=max(timeout, 30.0), blocking_timeout=timeout)
 
     def close(self) -> None:
         self._redis.close()

@@ -26,7 +26,7 @@ from .flow import CallSettings, adrive, drive, send_flow
 from .gateways import Gateway, check_url, is_loopback, resolve
 from .hooks import Hooks, abefore, aafter, after, before
 from .limiter import DEFAULT_PLAN, RateLimiter
-from .pagination import PageState, collect_flow
+from .pagination import aiter_pages, collect_flow, iter_pages
 from .prepare import DEFAULT_MAX_UPLOAD, ActionPlan, build_request
 from .redact import filter_client_loggers, install_log_filter, scrub
 from .retry import RetryPolicy
@@ -69,7 +69,8 @@ class Toolkit:
                  retry: RetryPolicy | None = None, auth: Provider | None = None,
                  gateway: Gateway | str | None = None, account_plan: Any = "unset", transport: Any = None,
                  deadline: float | None = DEFAULT_DEADLINE, max_response_bytes: int = DEFAULT_MAX_RESPONSE,
-                 max_upload_bytes: int = DEFAULT_MAX_UPLOAD) -> None:
+                 max_upload_bytes: int = DEFAULT_MAX_UPLOAD, connection: str | None = None,
+                 user_id: str | None = None, store: Any = None, connect_url: str | None = None) -> None:
         creds = dict(access_token=access_token, account_id=account_id, client_id=client_id,
                      client_secret=client_secret, refresh_token=refresh_token)
         explicit = auth is not None or any(v is not None for v in creds.values())
@@ -98,6 +99,10 @@ class Toolkit:
         else:
             provider, self.auth_error = choose_provider(self.gateway, **creds, token_url=token_url,
                                                         on_refresh_token=on_refresh_token, from_env=not explicit)
+        # connected accounts: Toolkit(connection=, user_id=) by default, execute(connection=, user_id=) per call
+        self.connection, self.user_id, self._store_url = connection, user_id, store
+        self.connect_url = connect_url or os.environ.get("ZOOM_ACTIONS_CONNECT_URL") or None
+        self._registry = None
         self.tokens = TokenManager(provider) if provider is not None else None
         self.auth_kind = provider.kind if provider is not None else None
         self.hooks = Hooks()
@@ -132,49 +137,39 @@ class Toolkit:
     # --- calls ------------------------------------------------------------------------
 
     def execute(self, name: str, params: dict | None = None, *, paginate: bool = False,
-                max_pages: int | None = None) -> dict:
-        """Run one action; every outcome is an envelope."""
+                max_pages: int | None = None, connection: str | None = None, user_id: str | None = None) -> dict:
+        """Run one action; every outcome is an envelope. ``connection`` /
+        ``user_id``: whose stored Zoom connection to call with (default: the
+        Toolkit's)."""
         try:
             plan, clean, env = self._start(name, params)
             if env is None:
                 clean, env = before(self.hooks, plan, clean)
             if env is None:
-                env = drive(self._flow(plan, clean, paginate, max_pages), self._http)
+                env = drive(self._flow(plan, clean, paginate, max_pages, (connection, user_id)), self._http)
             return after(self.hooks, plan, env) if plan is not None else env
         except Exception as exc:  # never let an exception escape
             return _internal(name, exc)
 
     async def aexecute(self, name: str, params: dict | None = None, *, paginate: bool = False,
-                       max_pages: int | None = None) -> dict:
+                       max_pages: int | None = None, connection: str | None = None,
+                       user_id: str | None = None) -> dict:
         try:
             plan, clean, env = self._start(name, params)
             if env is None:
                 clean, env = await abefore(self.hooks, plan, clean)
             if env is None:
-                env = await adrive(self._flow(plan, clean, paginate, max_pages), self._http)
+                env = await adrive(self._flow(plan, clean, paginate, max_pages, (connection, user_id)), self._http)
             return await aafter(self.hooks, plan, env) if plan is not None else env
         except Exception as exc:
             return _internal(name, exc)
 
     def pages(self, name: str, params: dict | None = None, *, max_pages: int | None = None) -> Iterator[dict]:
         """Each page's envelope in turn; stops after the last page or a failure."""
-        state = PageState(max_pages)
-        while True:
-            env = self.execute(name, params)
-            yield env
-            params = state.next_params(self._plan_or_none(name), params, env)
-            if params is None:
-                return
+        return iter_pages(self.execute, self._plan_or_none(name), name, params, max_pages)
 
-    async def apages(self, name: str, params: dict | None = None, *,
-                     max_pages: int | None = None) -> AsyncIterator[dict]:
-        state = PageState(max_pages)
-        while True:
-            env = await self.aexecute(name, params)
-            yield env
-            params = state.next_params(self._plan_or_none(name), params, env)
-            if params is None:
-                return
+    def apages(self, name: str, params: dict | None = None, *, max_pages: int | None = None) -> AsyncIterator[dict]:
+        return aiter_pages(self.aexecute, self._plan_or_none(name), name, params, max_pages)
 
     def tools(self, format: str = "openai", **filters):
         from .adapters import build_tools
@@ -206,23 +201,41 @@ class Toolkit:
         except InputError as exc:
             return plan, None, input_failure(plan.name, exc.problems)
 
-    def _flow(self, plan: ActionPlan, clean: dict, paginate: bool, max_pages: int | None):
+    def _flow(self, plan: ActionPlan, clean: dict, paginate: bool, max_pages: int | None, who: tuple = (None, None)):
         if paginate:
-            return collect_flow(lambda p: self._one(plan, p, p is clean), plan, clean, max_pages)
-        return self._one(plan, clean, True)
+            return collect_flow(lambda p: self._one(plan, p, p is clean, who), plan, clean, max_pages)
+        return self._one(plan, clean, True, who)
 
-    def _one(self, plan: ActionPlan, params: dict, validated: bool):
+    @property
+    def connections(self):
+        """The connected accounts in the store (``Toolkit(store=...)``, else ``ZOOM_ACTIONS_STORE``)."""
+        if self._registry is None:
+            from .connections import TokenRegistry
+            self._registry = TokenRegistry(self._store_url)
+        return self._registry.connections
+
+    def _tokens_for(self, who: tuple):
+        """A call's TokenManager: a stored connection's when one is named (per call or for the Toolkit),
+        else the Toolkit's own; or the envelope that says what is missing."""
+        connection, user_id = who[0] or self.connection, who[1] or self.user_id
+        if connection is None and user_id is None:
+            return self.tokens if self.tokens is not None else fail(self.auth_error or NO_CREDENTIALS)
+        self.connections   # noqa: B018 - opens the registry
+        return self._registry.manager(connection, user_id, plan_name=None, connect_url=self.connect_url)
+
+    def _one(self, plan: ActionPlan, params: dict, validated: bool, who: tuple = (None, None)):
         try:
             req = build_request(plan, params, self.gateway, base_headers=self._base_headers,
                                 upload_dir=self.upload_dir, max_upload=self.max_upload_bytes,
                                 clean=params if validated else None)
         except InputError as exc:
             return input_failure(plan.name, exc.problems)
-        if self.tokens is None:
-            return fail(self.auth_error or NO_CREDENTIALS)
+        tokens = self._tokens_for(who)
+        if type(tokens) is dict:
+            return {**tokens, "error": tokens["error"].replace("{action}", plan.name)}
         now = time.monotonic()
-        cfg = CallSettings(self.gateway, self.tokens.provider, self.retry, self.limiter, self.auth_kind,
-                           _attempt_seconds(self.timeout), now + (self.deadline or math.inf))
+        cfg = CallSettings(self.gateway, tokens.provider, self.retry, self.limiter, tokens.provider.kind,
+                           _attempt_seconds(self.timeout), now + (self.deadline or math.inf), tokens)
         return (yield from send_flow(plan, req, cfg))
 
     def _plan_or_none(self, name: Any) -> ActionPlan | None:

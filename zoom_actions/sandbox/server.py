@@ -59,6 +59,8 @@ class Sandbox:
         self.faults = Faults.from_value(faults)
         self.router = Router(catalog.index["actions"])
         self.seed_ids = seed(store)
+        from .oauth import OAuthServer
+        self.oauth = OAuthServer()   # Zoom's /oauth/* on the sandbox's own host
 
     def reset(self) -> dict:
         """Forget every change: back to the freshly seeded state."""
@@ -81,7 +83,8 @@ class Sandbox:
                                        f"{API_PREFIX}{raw_path}; use {', '.join(allowed)}."}, {"Allow": ", ".join(allowed)})
                 return _json(404, {"code": 404, "message": f"No such Zoom API endpoint: {method} {API_PREFIX}{raw_path}."})
             action = self.catalog.get(match.route.name)
-            if not _bearer(headers.get("Authorization")):
+            if not _bearer(headers.get("Authorization")) or self.oauth.rejects(
+                    headers.get("Authorization", "").partition(" ")[2].strip()):
                 raise invalid_token()
             self.faults.delay()
             self.faults.check(action)
@@ -195,6 +198,8 @@ def dispatch(app: Sandbox, method: str, target: str, headers, body: bytes,
         return app.handle(method, raw_path[len(API_PREFIX):], query, headers, body, origin)
     if raw_path.startswith(("/rec/download/", "/rec/play/")) and method == "GET":
         return app.download(raw_path.rsplit("/", 1)[-1], headers, query)
+    if raw_path.startswith("/oauth/"):
+        return app.oauth.handle(method, raw_path, query, headers, body)
     if raw_path == "/_sandbox/health":
         return _json(200, {"ok": True, "base_url": origin + API_PREFIX, "seed": app.seed_ids})
     return _json(404, {"code": 404, "message": f"Not a Zoom API path: {raw_path}. "

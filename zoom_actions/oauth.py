@@ -1,0 +1,156 @@
+"""Zoom's authorization-code grant with PKCE (S256), for user-managed apps.
+
+``begin()`` makes the authorization URL and records its ``state`` with the
+PKCE verifier (sealed) in the store, for ten minutes and one use;
+``finish()`` checks the callback's ``state``, exchanges the code at the
+token endpoint (never following a redirect) and stores the connection.
+Consent refused, a forged or reused ``state``, an expired or reused code:
+each is an ``OAuthError`` with a message to show, and nothing is stored.
+``revoke()`` calls Zoom's revoke endpoint. The CLI (``zoom-actions
+connect``) and the web app (``connect_app``) are both built on these.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from .connections import Connection, Connections, check_name
+
+ZOOM_OAUTH = "https://zoom.us"
+PENDING = "oauth-pending"
+STATE_TTL = 600
+
+
+class OAuthError(Exception):
+    """The connect flow ended without a connection; the message says why (no secrets)."""
+
+
+@dataclass(frozen=True)
+class OAuthApp:
+    """A Zoom OAuth app: its credentials, redirect URI and Zoom's endpoints."""
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    base: str = ZOOM_OAUTH          # https://zoom.us, or the sandbox's origin
+
+    @property
+    def authorize_url(self) -> str:
+        return self.base.rstrip("/") + "/oauth/authorize"
+
+    @property
+    def token_url(self) -> str:
+        return self.base.rstrip("/") + "/oauth/token"
+
+    @property
+    def revoke_url(self) -> str:
+        return self.base.rstrip("/") + "/oauth/revoke"
+
+    def __repr__(self) -> str:
+        return f"OAuthApp(client_id={self.client_id!r}, client_secret=***, redirect_uri={self.redirect_uri!r})"
+
+
+def pkce_pair() -> tuple[str, str]:
+    """(verifier, S256 challenge), RFC 7636."""
+    verifier = secrets.token_urlsafe(64)[:96]
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def begin(app: OAuthApp, connections: Connections, *, user_id: str = "default", name: str = "default") -> str:
+    """The URL to send the user to; remembers ``state`` and the verifier."""
+    check_name(user_id, "user_id")
+    check_name(name, "the connection name")
+    if not connections.vault.can_seal:
+        connections.vault.seal({})   # refuse now, with the message, not after the user consented
+    verifier, challenge = pkce_pair()
+    state = secrets.token_urlsafe(32)
+    connections.store.put(PENDING, _state_key(state), {
+        "user_id": user_id, "name": name, "created": time.time(), "redirect_uri": app.redirect_uri,
+        "verifier": connections.vault.seal({"verifier": verifier})})
+    query = {"response_type": "code", "client_id": app.client_id, "redirect_uri": app.redirect_uri,
+             "state": state, "code_challenge": challenge, "code_challenge_method": "S256"}
+    return app.authorize_url + "?" + urlencode(query)
+
+
+def _state_key(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+def finish(app: OAuthApp, connections: Connections, params: dict[str, str], *, http=None) -> Connection:
+    """Handle the redirect back (its query parameters): the stored connection, or ``OAuthError``."""
+    state = params.get("state") or ""
+    pending = connections.store.get(PENDING, _state_key(state)) if state else None
+    if pending is None:
+        raise OAuthError("The sign-in could not be verified (unknown or already used `state`): nothing was "
+                         "stored. Start again.")
+    connections.store.delete(PENDING, _state_key(state))   # one use, whatever happens next
+    if time.time() - pending["created"] > STATE_TTL:
+        raise OAuthError("The sign-in took longer than 10 minutes: nothing was stored. Start again.")
+    if params.get("error"):
+        reason = params.get("error_description") or params["error"]
+        raise OAuthError(f"Zoom access was not granted ({_clip(reason)}): nothing was stored.")
+    code = params.get("code")
+    if not code:
+        raise OAuthError("Zoom sent no authorization code: nothing was stored.")
+    verifier = connections.vault.open(pending["verifier"])["verifier"]
+    body = _token_call(app, {"grant_type": "authorization_code", "code": code, "redirect_uri": pending["redirect_uri"],
+                             "code_verifier": verifier}, http)
+    conn = Connection(user_id=pending["user_id"], name=pending["name"], kind="user_oauth", client_id=app.client_id,
+                      token_url=app.token_url, scopes=str(body.get("scope") or "").split(),
+                      expires_at=time.time() + body["expires_in"] if isinstance(body.get("expires_in"), (int, float))
+                      else None)
+    return connections.save(conn, {"access_token": body["access_token"], "refresh_token": body.get("refresh_token"),
+                                   "client_secret": app.client_secret})
+
+
+def revoke(app: OAuthApp, token: str, *, http=None) -> None:
+    """Zoom's revoke endpoint for an access (or refresh) token."""
+    _token_call(app, {"token": token}, http, url=app.revoke_url)
+
+
+def _token_call(app: OAuthApp, form: dict[str, str], http, url: str | None = None) -> dict:
+    from .redact import remember, scrub
+    from .transport import http as httpx_module
+    basic = base64.b64encode(f"{app.client_id}:{app.client_secret}".encode()).decode()
+    remember(basic)
+    remember(app.client_secret)
+    client = http or httpx_module().Client(timeout=30, follow_redirects=False)
+    try:
+        resp = client.post(url or app.token_url, data=form, headers={"Authorization": "Basic " + basic,
+                                                                    "Accept": "application/json"})
+        content = resp.content[:65536]
+    except Exception as exc:  # noqa: BLE001 - an unreachable endpoint is a message, not a traceback
+        raise OAuthError(f"Could not reach {url or app.token_url}: {type(exc).__name__}: nothing was stored.") from None
+    finally:
+        if http is None:
+            client.close()
+    try:
+        body = json.loads(content) if content else {}
+    except (ValueError, RecursionError):
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    for key in ("access_token", "refresh_token"):
+        if isinstance(body.get(key), str):
+            remember(body[key])
+    if resp.status_code != 200 or (url is None and not isinstance(body.get("access_token"), str)):
+        if 300 <= resp.status_code < 400:
+            detail = "a redirect, which is never followed for a token request"
+        else:
+            detail = scrub(str(body.get("reason") or body.get("error_description") or body.get("error") or
+                               f"HTTP {resp.status_code}"))
+        hint = " The code may have expired (it lasts minutes) or been used already." \
+            if form.get("grant_type") == "authorization_code" else ""
+        raise OAuthError(f"Zoom refused the request ({_clip(detail)}): nothing was stored.{hint}")
+    return body
+
+
+def _clip(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= 200 else text[:197] + "..."
