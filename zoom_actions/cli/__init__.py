@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Callable
 
-from . import catalog, diff, export, generate, mcp, run, sandbox
+from . import catalog, connect, diff, export, generate, mcp, run, sandbox
 
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
@@ -25,6 +25,8 @@ COMMANDS: dict[str, Command] = {
     "mcp": (mcp.HELP, mcp.setup, mcp.run),
     "sandbox": (sandbox.HELP, sandbox.setup, sandbox.run),
     "diff": (diff.HELP, diff.setup, diff.run),
+    "connect": connect.CONNECT,
+    "connections": connect.CONNECTIONS,
 }
 
 
