@@ -38,8 +38,10 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(store: Store, name: str) -> str:
-    """A new token for client ``name`` (shown once: only its digest is kept)."""
+def create_token(store: Store, name: str, *, connection: str | None = None, user_id: str | None = None) -> str:
+    """A new token for client ``name`` (shown once: only its digest is kept).
+    ``connection`` / ``user_id``: the stored Zoom connection this client's
+    calls use (default: the server's own credentials)."""
     name = name.strip()
     if not name or len(name) > 100 or not all(c.isalnum() or c in "-_." for c in name):
         raise ValueError("a token name is 1-100 letters, digits, '-', '_' or '.'")
@@ -48,13 +50,15 @@ def create_token(store: Store, name: str) -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     digest = _digest(token)
     store.put(BY_DIGEST, digest, {"name": name})
-    store.put(NAMESPACE, name, {"sha256": digest, "created": int(time.time()), "hint": token[:8] + "..."})
+    store.put(NAMESPACE, name, {"sha256": digest, "created": int(time.time()), "hint": token[:8] + "...",
+                                "connection": connection, "user_id": user_id})
     return token
 
 
 def list_tokens(store: Store) -> list[dict]:
     """Every token's name, creation time and first characters (never the secret)."""
-    return [{"name": n, "created": r["created"], "hint": r["hint"]} for n, r in store.items(NAMESPACE)]
+    return [{"name": n, "created": r["created"], "hint": r["hint"], "connection": r.get("connection"),
+             "user_id": r.get("user_id")} for n, r in store.items(NAMESPACE)]
 
 
 def revoke_token(store: Store, name: str) -> bool:
@@ -67,6 +71,12 @@ def revoke_token(store: Store, name: str) -> bool:
 
 def client_for(store: Store, token: str) -> str | None:
     """The name of the client holding ``token``, or None."""
+    record = client_record(store, token)
+    return record["name"] if record else None
+
+
+def client_record(store: Store, token: str) -> dict | None:
+    """The client holding ``token``: ``{name, connection, user_id}``, or None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = _digest(token)
@@ -76,7 +86,7 @@ def client_for(store: Store, token: str) -> str | None:
     current = store.get(NAMESPACE, record["name"])   # revoked tokens leave no name behind
     if current is None or not secrets.compare_digest(current["sha256"], digest):
         return None
-    return record["name"]
+    return {"name": record["name"], "connection": current.get("connection"), "user_id": current.get("user_id")}
 
 
 class StoreTokenVerifier:
@@ -88,8 +98,22 @@ class StoreTokenVerifier:
     async def verify_token(self, token: str) -> Any:
         from mcp.server.auth.provider import AccessToken
         import anyio
-        name = await anyio.to_thread.run_sync(client_for, self.store, token)
-        return AccessToken(token=token, client_id=name, scopes=[]) if name else None
+        record = await anyio.to_thread.run_sync(client_record, self.store, token)
+        if record is None:
+            return None
+        return AccessToken(token=token, client_id=record["name"], scopes=[],
+                           claims={"connection": record["connection"], "user_id": record["user_id"]})
+
+
+def caller_connection() -> tuple[str | None, str | None]:
+    """(connection, user_id) of the authenticated MCP client of this request, if any."""
+    try:
+        from mcp.server.auth.middleware.auth_context import get_access_token
+    except ImportError:
+        return None, None
+    token = get_access_token()
+    claims = (token.claims or {}) if token is not None else {}
+    return claims.get("connection"), claims.get("user_id")
 
 
 # --- where the server listens ------------------------------------------------------

@@ -141,10 +141,13 @@ class ActionServer:
     async def _execute(self, name: str, arguments: Any) -> dict:
         action = self.catalog.get(name)
         params = prepare_arguments(action, arguments)
+        from .mcp_auth import caller_connection
+        connection, user_id = caller_connection()   # the authenticated client's Zoom connection, if it has one
+        who = {"connection": connection, "user_id": user_id} if connection or user_id else {}
         aexecute = getattr(self.toolkit, "aexecute", None)
         if aexecute is not None:
-            return await aexecute(name, params)
-        return await asyncio.to_thread(self.toolkit.execute, name, params)
+            return await aexecute(name, params, **who)
+        return await asyncio.to_thread(self.toolkit.execute, name, params, **who)
 
     def _unknown(self, name: str) -> str:
         from .suggest import closest

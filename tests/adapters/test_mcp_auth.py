@@ -110,3 +110,33 @@ def test_the_tokens_command(tmp_path):
     listed = cli("list")
     assert "cursor-laptop" in listed.stdout and made.stdout.strip() not in listed.stdout
     assert cli("revoke", "cursor-laptop").returncode == 0 and cli("revoke", "cursor-laptop").returncode == 2
+
+
+def test_each_client_calls_with_its_own_connection(store, monkeypatch):
+    from zoom_actions import Toolkit
+    from zoom_actions.connections import Connection, Connections
+    from zoom_actions.vault import new_key
+    monkeypatch.setenv("ZOOM_ACTIONS_SECRET_KEY", new_key())
+    conns = Connections(store)
+    conns.save(Connection("alice", "work", "token"), {"access_token": "alice-zoom-token"})
+    conns.save(Connection("bob", "work", "token"), {"access_token": "bob-zoom-token"})
+    seen = []
+
+    def zoom(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request.headers["authorization"])
+        return httpx2.Response(200, json={"id": "u", "email": "x@example.com"})
+    alice = mcp_auth.create_token(store, "alice-laptop", connection="work", user_id="alice")
+    bob = mcp_auth.create_token(store, "bob-phone", connection="work", user_id="bob")
+    carol = mcp_auth.create_token(store, "carol-tablet", connection="work", user_id="carol")   # never connected
+    tk = Toolkit(transport=httpx2.MockTransport(zoom), base_url="http://127.0.0.1:9/v2", store=store)
+    server = build_server(tk, names=["ZOOM_GET_A_USER"])
+    with start_http_in_thread(server, store=store) as running:
+        async def call(token: str):
+            async with httpx2.AsyncClient(headers={"authorization": f"Bearer {token}"}) as http:
+                async with Client(streamable_http_client(running.url, http_client=http), read_timeout_seconds=30) as c:
+                    return (await c.call_tool("ZOOM_GET_A_USER", {"userId": "me"})).structured_content
+        assert asyncio.run(call(alice))["successful"] and asyncio.run(call(bob))["successful"]
+        refused = asyncio.run(call(carol))
+    tk.close()
+    assert seen == ["Bearer alice-zoom-token", "Bearer bob-zoom-token"]
+    assert refused["successful"] is False and refused["error"].startswith("Authorization required")

@@ -32,6 +32,8 @@ def _setup(p: argparse.ArgumentParser) -> None:
     tsub = tokens.add_subparsers(dest="tokens_command", required=True)
     create = tsub.add_parser("create", help="issue a token for a client (printed once)")
     create.add_argument("--name", required=True, help="the client's name, e.g. cursor-laptop")
+    create.add_argument("--connection", default=None, help="the stored Zoom connection this client's calls use")
+    create.add_argument("--user-id", default=None, help="the end user whose connection it is")
     tsub.add_parser("list", help="list the issued tokens (names only)")
     revoke = tsub.add_parser("revoke", help="revoke a client's token")
     revoke.add_argument("name")
@@ -44,7 +46,7 @@ def _tokens(args: argparse.Namespace) -> int:
         store = open_store()
         if args.tokens_command == "create":
             try:
-                token = create_token(store, args.name)
+                token = create_token(store, args.name, connection=args.connection, user_id=args.user_id)
             except ValueError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
