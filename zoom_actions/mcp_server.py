@@ -149,6 +149,36 @@ class ActionServer:
             return await aexecute(name, params, **who)
         return await asyncio.to_thread(self.toolkit.execute, name, params, **who)
 
+    async def _ask_to_connect(self, ctx, params, env: dict):
+        """An authorization-required envelope with a connect URL, for a client
+        that declares URL-mode elicitation: the call answers "input required"
+        with the connect page; once the client has shown it (and the user
+        connected), the call runs again. Other clients get the envelope."""
+        data = env.get("data") if isinstance(env, dict) else None
+        if not (isinstance(data, dict) and data.get("authorization_required") and data.get("connect_url")):
+            return env
+        types = self.types
+        answered = (getattr(params, "input_responses", None) or {}).get("connect")
+        if answered is not None:
+            if getattr(answered, "action", None) != "accept":
+                return {**env, "error": env["error"] + " The user declined to open the connect page."}
+            again = await self._execute(params.name, params.arguments or {})
+            if isinstance(again.get("data"), dict) and again["data"].get("authorization_required"):
+                return {**again, "error": again["error"] + " The user was shown the connect page; call again "
+                                                           "once they have connected."}
+            return again
+        try:
+            wants_url = ctx.session.check_client_capability(
+                types.ClientCapabilities(elicitation=types.ElicitationCapability(url=types.UrlElicitationCapability())))
+        except Exception:  # noqa: BLE001 - a session that cannot say: the envelope
+            wants_url = False
+        if not wants_url:
+            return env
+        import uuid
+        ask = types.ElicitRequest(params=types.ElicitRequestURLParams(
+            message="Connect your Zoom account to continue.", url=data["connect_url"], elicitation_id=uuid.uuid4().hex))
+        return types.InputRequiredResult(input_requests={"connect": ask})
+
     def _unknown(self, name: str) -> str:
         from .suggest import closest
         pool = DISCOVERY_TOOLS if self.discovery else self.names
@@ -164,7 +194,8 @@ class ActionServer:
                 return await self._call_discovery(name, arguments)
             if name not in self.allowed:
                 return _error_result(types, self._unknown(name))
-            return _envelope_result(types, await self._execute(name, arguments))
+            env = await self._ask_to_connect(ctx, params, await self._execute(name, arguments))
+            return env if isinstance(env, types.InputRequiredResult) else _envelope_result(types, env)
         except ValueError as exc:  # unparseable arguments
             return _error_result(types, f"{exc}. Nothing was sent to Zoom.")
 

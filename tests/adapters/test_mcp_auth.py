@@ -140,3 +140,33 @@ def test_each_client_calls_with_its_own_connection(store, monkeypatch):
     tk.close()
     assert seen == ["Bearer alice-zoom-token", "Bearer bob-zoom-token"]
     assert refused["successful"] is False and refused["error"].startswith("Authorization required")
+
+
+@pytest.mark.parametrize("declares", [True, False])
+def test_url_elicitation_shows_the_connect_page_where_the_client_declares_it(store, monkeypatch, declares):
+    from mcp import types
+    from zoom_actions import Toolkit
+    from zoom_actions.vault import new_key
+    monkeypatch.setenv("ZOOM_ACTIONS_SECRET_KEY", new_key())
+    tk = Toolkit(base_url="http://127.0.0.1:9/v2", store=store, user_id="dana",
+                 connect_url="https://app.example/zoom/connect")
+    server = build_server(tk, names=["ZOOM_GET_A_USER"])
+    shown = []
+
+    async def on_elicit(context, params):
+        shown.append(params.url)
+        return types.ElicitResult(action="accept")
+
+    with start_http_in_thread(server, auth=False) as running:
+        async def call():
+            kwargs = {"elicitation_callback": on_elicit} if declares else {}
+            async with Client(running.url, **kwargs) as c:
+                return (await c.call_tool("ZOOM_GET_A_USER", {"userId": "me"})).structured_content
+        env = asyncio.run(call())
+    tk.close()
+    assert env["successful"] is False and env["data"]["authorization_required"] is True
+    if declares:
+        assert shown == ["https://app.example/zoom/connect?user_id=dana"]
+        assert "was shown the connect page" in env["error"]
+    else:
+        assert shown == [] and "was shown" not in env["error"]
