@@ -29,6 +29,8 @@ def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--upload-dir", default=None, help="directory that file uploads may name by path")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
     p.add_argument("--compact", action="store_true", help="print the envelope on one line")
+    p.add_argument("--connection", default=None, help="call with this stored connection (`zoom-actions connect`)")
+    p.add_argument("--user-id", default=None, help="the end user whose connection to use")
 
 
 def _params(args: argparse.Namespace) -> dict:
@@ -66,12 +68,13 @@ def run(args: argparse.Namespace) -> int:
         sandbox = args.db or default_db_path()
     try:
         tk = Toolkit(base_url=args.base_url, gateway=args.route, account_plan=plan, sandbox=sandbox,
-                     upload_dir=args.upload_dir, timeout=args.timeout)
+                     upload_dir=args.upload_dir, timeout=args.timeout, connection=args.connection,
+                     user_id=args.user_id)
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     with tk:
-        if tk.auth_error:
+        if tk.auth_error and not (args.connection or args.user_id):
             msg = tk.auth_error
             if "--sandbox" not in msg:
                 msg += " (Or try `zoom-actions run ... --sandbox` to use the local sandbox.)"
