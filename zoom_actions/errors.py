@@ -219,3 +219,14 @@ def rate_limit_failure(action: dict, body: Any, *, daily: bool, reset: datetime 
                 f"allowed were used up.{after} Lower the concurrency, or set the toolkit's plan to match the "
                 "account so its limiter paces calls.")
     return fail(text, data=body if isinstance(body, dict) else {})
+
+
+def internal_failure(name: Any, exc: BaseException) -> dict:
+    """The envelope for an exception that escaped a call (a bug): logged, never raised."""
+    import logging
+    log = logging.getLogger("zoom_actions")
+    log.error("internal error in %s: %s", name if isinstance(name, str) else "?", type(exc).__name__,
+              exc_info=log.isEnabledFor(logging.DEBUG))
+    label = name if isinstance(name, str) else "the action"
+    return fail(f"Internal error while running {label[:200]}: {type(exc).__name__}: {scrub(str(exc))[:500]}. "
+                "Nothing more is known; please report it.")

@@ -27,6 +27,7 @@ from urllib.parse import urljoin, urlsplit
 from .auth import AuthFailure
 from .errors import fail, http_failure, ok, rate_limit_failure, zoom_code
 from .gateways import check_url
+from .limiter import LimiterUnavailable
 from .prepare import ActionPlan, PreparedRequest
 from .retry import classify_429, is_timeout, may_resend_after_error, may_resend_after_status, not_sent
 from .transport import DeadlineExceeded, ResponseTooLarge
@@ -93,7 +94,10 @@ def send_flow(plan: ActionPlan, req: PreparedRequest, cfg: CallSettings):
     maybe_delivered = False
     while True:
         if cfg.limiter is not None:
-            wait = cfg.limiter.reserve(plan.label)
+            try:
+                wait = cfg.limiter.reserve(plan.label)
+            except LimiterUnavailable as exc:
+                return fail(f"{plan.name}: {exc}")
             if wait > 0:
                 if not _fits(cfg, wait):
                     return _deadline_failure(plan, "waiting for the client-side rate limiter")

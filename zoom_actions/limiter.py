@@ -43,6 +43,10 @@ def plan_limits(plan: str) -> dict[str, tuple[int, float]]:
         raise ValueError(f"unknown plan {plan!r}; use one of: free, pro, business (or None to turn pacing off)") from None
 
 
+class LimiterUnavailable(RuntimeError):
+    """A shared limiter whose state cannot be reached, told to refuse rather than guess."""
+
+
 class RateLimiter:
     """Sliding-window pacing per rate-limit label."""
 

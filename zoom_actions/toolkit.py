@@ -21,14 +21,14 @@ from urllib.parse import urlsplit
 from . import __version__
 from .auth import DEFAULT_TOKEN_URL, NO_CREDENTIALS, Provider, TokenManager, choose_provider
 from .catalog import Catalog, load_catalog
-from .errors import InputError, fail, input_failure
+from .errors import InputError, fail, input_failure, internal_failure as _internal
 from .flow import CallSettings, adrive, drive, send_flow
 from .gateways import Gateway, check_url, is_loopback, resolve
 from .hooks import Hooks, abefore, aafter, after, before
 from .limiter import DEFAULT_PLAN, RateLimiter
 from .pagination import aiter_pages, collect_flow, iter_pages
 from .prepare import DEFAULT_MAX_UPLOAD, ActionPlan, build_request
-from .redact import filter_client_loggers, install_log_filter, scrub
+from .redact import filter_client_loggers, install_log_filter
 from .retry import RetryPolicy
 from .session import HTTPSession
 from .transport import DEFAULT_MAX_RESPONSE, attempt_seconds as _attempt_seconds
@@ -56,7 +56,9 @@ class Toolkit:
     uploads over ``max_upload_bytes`` are refused with an envelope naming
     the cap. ``transport`` is any transport of the HTTP client (httpx2).
     ``sandbox=True`` runs against the local sandbox in process (a path keeps
-    its state in that SQLite file): no thread, no socket.
+    its state in that SQLite file): no thread, no socket. ``connection`` /
+    ``user_id``: a stored connected account (``store``, else
+    ``ZOOM_ACTIONS_STORE``; on Redis the rate limits are shared there too).
     """
 
     def __init__(self, access_token: str | None = None, account_id: str | None = None,
@@ -104,6 +106,10 @@ class Toolkit:
         self.connect_url = connect_url or os.environ.get("ZOOM_ACTIONS_CONNECT_URL") or None
         self._registry = None
         self.tokens = TokenManager(provider) if provider is not None else None
+        if self.limiter is not None and str(store or os.environ.get("ZOOM_ACTIONS_STORE", "")).startswith("redis"):
+            from .shared_limits import shared_limiter   # the account's limits, shared by every process on the store
+            self.limiter = shared_limiter(str(store or os.environ["ZOOM_ACTIONS_STORE"]), self.limiter.plan, provider,
+                                          connection, user_id)
         self.auth_kind = provider.kind if provider is not None else None
         self.hooks = Hooks()
         self._plans: dict[str, ActionPlan] = {}
@@ -287,10 +293,3 @@ class Toolkit:
         plan = self.limiter.plan if self.limiter else None
         return f"Toolkit(gateway={self.gateway!r}, auth={auth!r}, account_plan={plan!r})"
 
-
-def _internal(name: Any, exc: BaseException) -> dict:
-    log.error("internal error in %s: %s", name if isinstance(name, str) else "?", type(exc).__name__,
-              exc_info=log.isEnabledFor(logging.DEBUG))
-    label = name if isinstance(name, str) else "the action"
-    return fail(f"Internal error while running {label[:200]}: {type(exc).__name__}: {scrub(str(exc))[:500]}. "
-                "Nothing more is known; please report it.")
