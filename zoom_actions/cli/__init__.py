@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Callable
 
-from . import catalog, connect, diff, export, generate, mcp, run, sandbox
+from . import catalog, connect, diff, events, export, generate, mcp, run, sandbox
 
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
@@ -27,6 +27,7 @@ COMMANDS: dict[str, Command] = {
     "diff": (diff.HELP, diff.setup, diff.run),
     "connect": connect.CONNECT,
     "connections": connect.CONNECTIONS,
+    "events": (events.HELP, events.setup, events.run),
 }
 
 
