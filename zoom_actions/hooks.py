@@ -59,6 +59,24 @@ class Selector:
         return bool(self._tags) and any(str(t).lower() in self._tags for t in action.get("tags") or ())
 
 
+class HookMethods:
+    """The hook decorators of a Toolkit (``tk.before_execute(...)``, ...), over its ``hooks``."""
+
+    hooks: "Hooks"
+
+    def before_execute(self, selector: str | list[str] | None = None):
+        """Decorator: ``fn(action, params) -> params | envelope | None`` before anything is sent."""
+        return self.hooks.decorator("before_execute", selector)
+
+    def after_execute(self, selector: str | list[str] | None = None):
+        """Decorator: ``fn(action, envelope) -> envelope | None`` on every outcome."""
+        return self.hooks.decorator("after_execute", selector)
+
+    def schema_modifier(self, selector: str | list[str] | None = None):
+        """Decorator: ``fn(action, schema) -> schema | None``: the parameters schema ``tools()`` shows."""
+        return self.hooks.decorator("schema_modifier", selector)
+
+
 class Hooks:
     """The hooks of one toolkit; per action, the matching ones are found once."""
 

@@ -105,6 +105,16 @@ class StoreTokenVerifier:
                            claims={"connection": record["connection"], "user_id": record["user_id"]})
 
 
+def caller_agent() -> str | None:
+    """The authenticated MCP client of this request: its token's name is the agent a policy names."""
+    try:
+        from mcp.server.auth.middleware.auth_context import get_access_token
+    except ImportError:
+        return None
+    token = get_access_token()
+    return token.client_id if token is not None else None
+
+
 def caller_connection() -> tuple[str | None, str | None]:
     """(connection, user_id) of the authenticated MCP client of this request, if any."""
     try:

@@ -115,7 +115,7 @@ class ActionServer:
         if self.discovery:
             return _discovery_tools(len(self.names))
         tools = build_tools(self.toolkit, format="mcp", names=self.names, description=self.description,
-                            on_unrepresentable="skip")
+                            on_unrepresentable="skip", governed=False)   # filtered per client in tools/list
         for tool in tools:
             if self.output_schema == "envelope":
                 tool["outputSchema"] = ENVELOPE_SCHEMA
@@ -134,20 +134,30 @@ class ActionServer:
         return self._schemas.get(name)
 
     async def _list_tools(self, ctx, params):
-        return self.types.ListToolsResult(tools=self.tools())
+        governor = getattr(self.toolkit, "governor", None)
+        if governor is None or self.discovery:
+            return self.types.ListToolsResult(tools=self.tools())
+        from .mcp_auth import caller_agent
+        agent = caller_agent() or governor.agent   # each client sees what its policy lets it call
+        return self.types.ListToolsResult(tools=[t for t in self.tools() if governor.visible(t.name, agent)])
 
     # --- tools/call -----------------------------------------------------------------
 
     async def _execute(self, name: str, arguments: Any) -> dict:
         action = self.catalog.get(name)
         params = prepare_arguments(action, arguments)
-        from .mcp_auth import caller_connection
+        from .governance.enforce import current_agent
+        from .mcp_auth import caller_agent, caller_connection
         connection, user_id = caller_connection()   # the authenticated client's Zoom connection, if it has one
         who = {"connection": connection, "user_id": user_id} if connection or user_id else {}
-        aexecute = getattr(self.toolkit, "aexecute", None)
-        if aexecute is not None:
-            return await aexecute(name, params, **who)
-        return await asyncio.to_thread(self.toolkit.execute, name, params, **who)
+        token = current_agent.set(caller_agent())   # the client is the agent its policy names
+        try:
+            aexecute = getattr(self.toolkit, "aexecute", None)
+            if aexecute is not None:
+                return await aexecute(name, params, **who)
+            return await asyncio.to_thread(self.toolkit.execute, name, params, **who)
+        finally:
+            current_agent.reset(token)
 
     async def _ask_to_connect(self, ctx, params, env: dict):
         """An authorization-required envelope with a connect URL, for a client

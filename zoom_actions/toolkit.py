@@ -24,7 +24,7 @@ from .catalog import Catalog, load_catalog
 from .errors import InputError, fail, input_failure, internal_failure as _internal
 from .flow import CallSettings, adrive, drive, send_flow
 from .gateways import Gateway, check_url, is_loopback, resolve
-from .hooks import Hooks, abefore, aafter, after, before
+from .hooks import HookMethods, Hooks, abefore, aafter, after, before
 from .limiter import DEFAULT_PLAN, RateLimiter
 from .pagination import aiter_pages, collect_flow, iter_pages
 from .prepare import DEFAULT_MAX_UPLOAD, ActionPlan, build_request
@@ -41,7 +41,7 @@ SANDBOX_TOKEN = "zoom-actions-sandbox-token"   # not a secret; spelled so maskin
 DEFAULT_DEADLINE = 300.0
 
 
-class Toolkit:
+class Toolkit(HookMethods):
     """Execute any Zoom action and get ``{"data", "successful", "error"}`` back.
 
     Credentials: ``auth=`` (a provider object from :mod:`zoom_actions.auth`),
@@ -72,7 +72,8 @@ class Toolkit:
                  gateway: Gateway | str | None = None, account_plan: Any = "unset", transport: Any = None,
                  deadline: float | None = DEFAULT_DEADLINE, max_response_bytes: int = DEFAULT_MAX_RESPONSE,
                  max_upload_bytes: int = DEFAULT_MAX_UPLOAD, connection: str | None = None,
-                 user_id: str | None = None, store: Any = None, connect_url: str | None = None) -> None:
+                 user_id: str | None = None, store: Any = None, connect_url: str | None = None,
+                 policy: Any = None, agent: str | None = None, approver: Any = None, dry_run: bool = False) -> None:
         creds = dict(access_token=access_token, account_id=account_id, client_id=client_id,
                      client_secret=client_secret, refresh_token=refresh_token)
         explicit = auth is not None or any(v is not None for v in creds.values())
@@ -111,7 +112,11 @@ class Toolkit:
             self.limiter = shared_limiter(str(store or os.environ["ZOOM_ACTIONS_STORE"]), self.limiter.plan, provider,
                                           connection, user_id)
         self.auth_kind = provider.kind if provider is not None else None
-        self.hooks = Hooks()
+        self.hooks, self.governor = Hooks(), None
+        if policy is not None or agent is not None or approver is not None or dry_run or os.environ.get(
+                "ZOOM_ACTIONS_POLICY"):   # governance: policies, approval, dry runs, audit (see governance/)
+            from .governance import Governor
+            Governor(policy, agent=agent, approver=approver, dry_run=dry_run).attach(self)
         self._plans: dict[str, ActionPlan] = {}
         self._plans_lock = threading.Lock()
         self._base_headers = {"Accept": "application/json", "User-Agent": _USER_AGENT, **self.gateway.headers}
@@ -126,19 +131,10 @@ class Toolkit:
     def route(self, value: Gateway) -> None:
         self.gateway = value
 
-    # --- hooks ------------------------------------------------------------------------
-
-    def before_execute(self, selector: str | list[str] | None = None):
-        """Decorator: ``fn(action, params) -> params | envelope | None`` before anything is sent."""
-        return self.hooks.decorator("before_execute", selector)
-
-    def after_execute(self, selector: str | list[str] | None = None):
-        """Decorator: ``fn(action, envelope) -> envelope | None`` on every outcome."""
-        return self.hooks.decorator("after_execute", selector)
-
-    def schema_modifier(self, selector: str | list[str] | None = None):
-        """Decorator: ``fn(action, schema) -> schema | None``: the parameters schema ``tools()`` shows."""
-        return self.hooks.decorator("schema_modifier", selector)
+    def dry_run_envelope(self, name: str, params: dict) -> dict:
+        """The exact request ``execute`` would send (secrets masked), without sending it."""
+        from .governance.dryrun import dry_run_envelope
+        return dry_run_envelope(self, self.plan(name), params)
 
     # --- calls ------------------------------------------------------------------------
 

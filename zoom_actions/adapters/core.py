@@ -158,7 +158,7 @@ def _modified(toolkit, action: dict, params: Any) -> Any:
 def build_tools(toolkit, format: str = "openai", names=None, products=None, tags=None, read_only=None,
                 scopes=None, search=None, limit=None, strict: bool | None = None,
                 description: str = "compact", allow_many: bool = False,
-                on_unrepresentable: str = "warn") -> list:
+                on_unrepresentable: str = "warn", governed: bool = True) -> list:
     """Ready-to-send tool definitions for ``format``, for the actions the
     filters select (see ``select_names``). ``strict=True`` picks the
     provider's strict dialect (OpenAI Structured Outputs, Anthropic strict tool
@@ -171,6 +171,8 @@ def build_tools(toolkit, format: str = "openai", names=None, products=None, tags
     unless ``allow_many=True``. Actions the dialect cannot represent are left
     out with a warning (``on_unrepresentable="warn"``), silently (``"skip"``),
     or raise ``Unrepresentable`` (``"raise"``); ``dialect_report`` lists them.
+    With a policy on the toolkit, actions its agent may never call are left
+    out (``governed=False``: not filtered, for a server that filters per client).
     """
     if description not in describe.MODES:
         raise ValueError(f"description must be one of {describe.MODES}, not {description!r}")
@@ -182,6 +184,9 @@ def build_tools(toolkit, format: str = "openai", names=None, products=None, tags
     catalog = _catalog_of(toolkit)
     selected = select_names(catalog, names=names, products=products, tags=tags, read_only=read_only,
                             scopes=scopes, search=search, limit=limit)
+    governor = getattr(toolkit, "governor", None) if governed else None
+    if governor is not None:   # what a policy never lets this agent call, it does not see
+        selected = [n for n in selected if governor.visible(n)]
     cap = mod.max_tools(strict)
     if cap is not None and len(selected) > cap and not allow_many:
         raise TooManyTools(

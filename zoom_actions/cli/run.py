@@ -29,6 +29,8 @@ def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--upload-dir", default=None, help="directory that file uploads may name by path")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
     p.add_argument("--compact", action="store_true", help="print the envelope on one line")
+    p.add_argument("--dry-run", action="store_true", help="print the exact request instead of sending it")
+    p.add_argument("--agent", default=None, help="the agent the call is made as, under $ZOOM_ACTIONS_POLICY")
     p.add_argument("--connection", default=None, help="call with this stored connection (`zoom-actions connect`)")
     p.add_argument("--user-id", default=None, help="the end user whose connection to use")
 
@@ -69,12 +71,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         tk = Toolkit(base_url=args.base_url, gateway=args.route, account_plan=plan, sandbox=sandbox,
                      upload_dir=args.upload_dir, timeout=args.timeout, connection=args.connection,
-                     user_id=args.user_id)
+                     user_id=args.user_id, dry_run=args.dry_run, agent=args.agent)
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     with tk:
-        if tk.auth_error and not (args.connection or args.user_id):
+        if tk.auth_error and not (args.connection or args.user_id or args.dry_run):
             msg = tk.auth_error
             if "--sandbox" not in msg:
                 msg += " (Or try `zoom-actions run ... --sandbox` to use the local sandbox.)"

@@ -1,0 +1,134 @@
+"""Policies, approvals, dry runs and the audit trail, attached to a Toolkit
+through its hooks (before anything is sent; after every outcome).
+
+``Governor(policy, agent=..., approver=..., audit=...)``; ``Toolkit(policy=,
+agent=, approver=, dry_run=)`` builds one. The agent of a call is the
+Toolkit's, or (over MCP) the authenticated client's (``current_agent``).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from typing import Callable
+
+from .audit import AuditLog, mask_params
+from .policy import Decision, Policy, load_policy
+
+current_agent: contextvars.ContextVar[str | None] = contextvars.ContextVar("zoom_actions_agent", default=None)
+_call: contextvars.ContextVar[dict | None] = contextvars.ContextVar("zoom_actions_governed_call", default=None)
+
+APPROVAL_TIMEOUT = 120.0
+
+
+def refused(decision: Decision, action: str, extra: str = "") -> dict:
+    return {"data": {"policy": {"agent": decision.agent, "rule": decision.rule, "effect": decision.effect}},
+            "successful": False,
+            "error": f"Denied by policy: agent {decision.agent!r} may not call {action} ({decision.reason}){extra}. "
+                     "Nothing was sent to Zoom."}
+
+
+class Governor:
+    def __init__(self, policy: Policy | str | None = None, *, agent: str | None = None,
+                 approver: Callable | str | None = None, approval_timeout: float = APPROVAL_TIMEOUT,
+                 audit: AuditLog | str | bool | None = True, dry_run: bool = False, catalog=None) -> None:
+        self.policy = policy if isinstance(policy, Policy) or policy is None else Policy.load(policy)
+        if self.policy is None and policy is None:
+            self.policy = load_policy()
+        self.agent = agent
+        self.approver = approver
+        self.approval_timeout = approval_timeout
+        self.audit = audit if isinstance(audit, AuditLog) else (AuditLog(audit if isinstance(audit, str) else None)
+                                                                  if audit else None)
+        self.dry_run = dry_run
+        self.catalog = catalog
+        self.toolkit = None
+
+    # --- wiring ---------------------------------------------------------------------------
+
+    def attach(self, toolkit) -> "Governor":
+        self.toolkit = toolkit
+        self.catalog = toolkit.catalog
+        toolkit.hooks.add("before_execute", None, self._before)
+        toolkit.hooks.add("after_execute", None, self._after)
+        toolkit.governor = self
+        return self
+
+    def agent_now(self) -> str | None:
+        return current_agent.get() or self.agent
+
+    def visible(self, name: str, agent: str | None = None) -> bool:
+        agent = agent or self.agent_now()
+        if self.policy is None:
+            return True
+        return self.policy.visible(agent or "", name, self.catalog.entry(name))
+
+    # --- before: decide ---------------------------------------------------------------------
+
+    def _before(self, action: dict, params: dict):
+        name, agent = action["name"], self.agent_now()
+        entry = self.catalog.entry(name)
+        call = {"t0": time.perf_counter(), "params": params, "agent": agent, "approver": None, "decision": None}
+        _call.set(call)
+        if self.policy is None:
+            decision = Decision("dry-run" if self.dry_run else "allow", agent or "", None, "no policy")
+        else:
+            decision = self.policy.decide(agent or "", name, entry, params)
+        call["decision"] = decision
+        if decision.effect == "deny":
+            return refused(decision, name)
+        if decision.effect == "approve":
+            approved, who, why = self._approve(agent, action, params, decision)
+            call["approver"] = who
+            if not approved:
+                call["decision"] = Decision("deny", decision.agent, decision.rule, why)
+                return refused(call["decision"], name, "")
+        if decision.effect == "dry-run" or self.dry_run:
+            call["dry_run"] = True
+            return self.toolkit.dry_run_envelope(name, params)
+        return None
+
+    def _approve(self, agent, action: dict, params: dict, decision: Decision) -> tuple[bool, str | None, str]:
+        if self.approver is None:
+            return False, None, f"rule {decision.rule!r} needs a person's approval and no approver is configured"
+        from .approval import ask
+        return ask(self.approver, {"agent": agent, "action": action["name"], "title": action.get("title"),
+                                   "destructive": action["annotations"]["destructive"],
+                                   "params": mask_params(params, set()), "rule": decision.rule},
+                   self.approval_timeout)
+
+    # --- after: record ----------------------------------------------------------------------
+
+    def _after(self, action: dict, env: dict):
+        call = _call.get()
+        _call.set(None)
+        if self.audit is None or call is None:
+            return None
+        decision: Decision = call["decision"]
+        personal = self.policy.masked(call["agent"] or "", action["name"], self.catalog.entry(action["name"])) \
+            if self.policy else set()
+        error = env.get("error") or ""
+        sent = not call.get("dry_run") and decision.effect != "deny" and "Nothing was sent" not in error \
+            and "nothing was sent" not in error
+        data = env.get("data") if isinstance(env.get("data"), dict) else {}
+        self.audit.append(
+            agent=call["agent"], action=action["name"], title=action.get("title"),
+            connection=getattr(self.toolkit, "connection", None), params=mask_params(call["params"], personal),
+            decision=decision.effect, rule=decision.rule, reason=decision.reason, approver=call["approver"],
+            outcome="dry-run" if call.get("dry_run") else ("sent" if sent else "refused"),
+            successful=bool(env.get("successful")), status=_status(error, env), code=_code(error),
+            result_id=data.get("id") if isinstance(data.get("id"), (str, int)) else None,
+            latency_ms=round((time.perf_counter() - call["t0"]) * 1000, 2), error=error[:300] or None)
+        return None
+
+
+def _status(error: str, env: dict) -> int | None:
+    import re
+    m = re.search(r"HTTP (\d{3})", error)
+    return int(m.group(1)) if m else (200 if env.get("successful") else None)
+
+
+def _code(error: str) -> int | None:
+    import re
+    m = re.search(r"[Cc]ode (\d{3,5})", error)
+    return int(m.group(1)) if m else None
