@@ -41,6 +41,7 @@ class Store(Protocol):
     def delete(self, namespace: str, key: str) -> bool: ...
     def items(self, namespace: str) -> list[tuple[str, dict]]: ...
     def lock(self, name: str, timeout: float = 30.0) -> Any: ...
+    def take(self, namespace: str, key: str, limit: int, expires_at: float) -> int | None: ...
     def close(self) -> None: ...
 
 
@@ -119,6 +120,23 @@ class SQLiteStore:
             rows = db.execute("SELECT key, value FROM records WHERE namespace=? ORDER BY key", (namespace,)).fetchall()
         return [(k, json.loads(v)) for k, v in rows]
 
+    def take(self, namespace: str, key: str, limit: int, expires_at: float) -> int | None:
+        """Atomically count one more use of ``key`` if fewer than ``limit``
+        were counted: the new count, or None when the limit is reached. The
+        count is forgotten at ``expires_at`` (epoch seconds)."""
+        import time as _time
+        with self._conn() as db:   # BEGIN IMMEDIATE: one writer at a time, across processes
+            row = db.execute("SELECT value FROM records WHERE namespace=? AND key=?", (namespace, key)).fetchone()
+            state = json.loads(row[0]) if row else None
+            if state is None or state.get("expires_at", 0) <= _time.time():
+                state = {"n": 0, "expires_at": expires_at}
+            if state["n"] >= limit:
+                return None
+            state["n"] += 1
+            db.execute("INSERT INTO records (namespace, key, value) VALUES (?, ?, ?) ON CONFLICT (namespace, key) "
+                       "DO UPDATE SET value=excluded.value", (namespace, key, json.dumps(state)))
+        return state["n"]
+
     def lock(self, name: str, timeout: float = 30.0):
         """A lock across threads and processes of this host (a file lock beside the store)."""
         import hashlib
@@ -185,6 +203,15 @@ class RedisStore:
     def items(self, namespace: str) -> list[tuple[str, dict]]:
         raw = self._call("hgetall", self.PREFIX + namespace)
         return sorted((k.decode(), json.loads(v)) for k, v in raw.items())
+
+    _TAKE = ("local n = tonumber(redis.call('GET', KEYS[1]) or '0') "
+             "if n >= tonumber(ARGV[1]) then return -1 end "
+             "n = redis.call('INCR', KEYS[1]) redis.call('EXPIREAT', KEYS[1], ARGV[2]) return n")
+
+    def take(self, namespace: str, key: str, limit: int, expires_at: float) -> int | None:
+        """As ``SQLiteStore.take``, in one Lua script (atomic on the server)."""
+        n = self._call("eval", self._TAKE, 1, f"{self.PREFIX}{namespace}:{key}", limit, int(expires_at) + 1)
+        return None if int(n) < 0 else int(n)
 
     def lock(self, name: str, timeout: float = 30.0):
         """A lock across every process and host on this Redis (expires if its holder dies)."""

@@ -43,6 +43,7 @@ class Governor:
         self.dry_run = dry_run
         self.catalog = catalog
         self.toolkit = None
+        self.store = None   # opened on the first budget (the Toolkit's store, else ZOOM_ACTIONS_STORE)
 
     # --- wiring ---------------------------------------------------------------------------
 
@@ -86,6 +87,25 @@ class Governor:
         if decision.effect == "dry-run" or self.dry_run:
             call["dry_run"] = True
             return self.toolkit.dry_run_envelope(name, params)
+        spent = self._spend(agent or "", name, entry)
+        if spent is not None:
+            call["decision"] = Decision("deny", agent or "", decision.rule, spent)
+            return refused(call["decision"], name)
+        return None
+
+    def _spend(self, agent: str, name: str, entry: dict) -> str | None:
+        """Take one unit of every budget that covers this call; why not, when one is spent."""
+        if self.policy is None:
+            return None
+        for budget in self.policy.budgets_for(agent, name, entry):
+            window, ends = budget.window(time.time())
+            if self.store is None:
+                from ..store import open_store
+                self.store = open_store(getattr(self.toolkit, "_store_url", None))
+            if self.store.take("budgets", f"{agent}:{budget.name}:{window}", budget.limit, ends) is None:
+                from datetime import datetime, timezone
+                renews = datetime.fromtimestamp(ends, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+                return (f"budget {budget.name!r} is spent ({budget.limit} per {budget.per}); it renews at {renews}")
         return None
 
     def _approve(self, agent, action: dict, params: dict, decision: Decision) -> tuple[bool, str | None, str]:

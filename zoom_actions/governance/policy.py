@@ -126,11 +126,38 @@ def _check(key: str, value: Any, want: Any) -> str | None:
     return None
 
 
+PERIODS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+@dataclass
+class Budget:
+    """At most ``limit`` calls per ``per`` (minute, hour, or UTC day) of the
+    actions it selects (by name glob or rate-limit label), for one agent,
+    counted in the store so that every process shares the count."""
+    name: str
+    limit: int
+    per: str
+    actions: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+    def selects(self, name: str, entry: dict) -> bool:
+        if self.actions and not any(fnmatch.fnmatchcase(name, p) for p in self.actions):
+            return False
+        return not self.labels or (entry.get("rate_limit") or "MEDIUM") in self.labels
+
+    def window(self, now: float) -> tuple[str, float]:
+        """(the current window's id, when it ends): UTC days start at 00:00."""
+        size = PERIODS[self.per]
+        start = now - (now % size)
+        return str(int(start)), start + size
+
+
 @dataclass
 class AgentPolicy:
     name: str
     default: str = "deny"
     rules: list[Rule] = field(default_factory=list)
+    budgets: list[Budget] = field(default_factory=list)
 
 
 class Policy:
@@ -176,7 +203,17 @@ class Policy:
                                                                           "scopes", "mask")}
                 rules.append(Rule(name=str(r.get("name") or f"rule-{i + 1}"), effect=r["effect"],
                                   params=dict(r.get("params") or {}), **lists))
-            agents[agent] = AgentPolicy(agent, default, rules)
+            budgets = []
+            for i, b in enumerate(body.get("budgets") or []):
+                bw = f"{where}.budgets[{i}]"
+                if b.get("per") not in PERIODS:
+                    raise PolicyError(f"{bw}.per must be one of {', '.join(PERIODS)}, not {b.get('per')!r}")
+                if not isinstance(b.get("limit"), int) or b["limit"] < 0:
+                    raise PolicyError(f"{bw}.limit must be a whole number of calls")
+                budgets.append(Budget(str(b.get("name") or f"budget-{i + 1}"), b["limit"], b["per"],
+                                      _strings(b.get("actions", []), f"{bw}.actions"),
+                                      _strings(b.get("labels", []), f"{bw}.labels")))
+            agents[agent] = AgentPolicy(agent, default, rules, budgets)
         return cls(agents, source)
 
     # --- decisions ---------------------------------------------------------------------
@@ -209,6 +246,10 @@ class Policy:
                 if rule.effect != "deny":
                     return True
         return pol.default == "allow"
+
+    def budgets_for(self, agent: str, name: str, entry: dict) -> list[Budget]:
+        pol = self.agents.get(agent)
+        return [b for b in (pol.budgets if pol else []) if b.selects(name, entry)]
 
     def masked(self, agent: str, name: str, entry: dict) -> set[str]:
         """Parameters every selecting rule of ``agent`` marks personal (for the audit log)."""
