@@ -262,6 +262,8 @@ class Toolkit(HookMethods):
 
     def close(self) -> None:
         self._http.close()
+        if self.governor is not None:
+            self.governor.close()
         sb, self._sandbox = self._sandbox, None
         if sb is not None:
             sb.close()

@@ -8,7 +8,8 @@ secrets masked and with the fields a policy marks personal masked too.
 
 Where: ``ZOOM_ACTIONS_AUDIT=PATH.jsonl`` (one JSON object per line), else a
 SQLite file beside the store (``audit.db``). Appends from several
-processes are serialized by a file lock, so the chain stays one chain.
+processes are serialized (an flock on the JSONL file, an immediate
+transaction on SQLite), so the chain stays one chain.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -55,59 +57,75 @@ def default_path() -> Path:
 
 
 class AuditLog:
-    def __init__(self, path: str | os.PathLike | None = None) -> None:
+    def __init__(self, path: str | os.PathLike | None = None, *, fsync: bool = False) -> None:
         self.path = Path(path) if path else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.jsonl = self.path.suffix == ".jsonl"
-        from filelock import FileLock
-        self._lock = FileLock(str(self.path) + ".lock", timeout=60)
+        self.fsync = fsync   # flushed to the OS on every append (a killed process loses nothing); fsync: power loss too
+        self._mutex = threading.Lock()
+        self._last_seen: tuple[int, dict] | None = None   # (file size after our last write, that record)
+        self._db = None
         if not self.jsonl:
-            with self._db() as db:
-                db.execute("CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, record TEXT NOT NULL)")
-
-    def _db(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.execute("PRAGMA journal_mode=WAL")
-        return db
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
+            self._db.execute("CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, record TEXT NOT NULL)")
 
     def append(self, **fields: Any) -> dict:
-        with self._lock:
-            last = self._last()
-            record = {"seq": (last["seq"] + 1) if last else 1,
-                      "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                      **fields, "prev": last["hash"] if last else GENESIS}
-            record["hash"] = _digest(record)
-            line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-            if self.jsonl:
-                with open(self.path, "a", encoding="utf-8") as fh:
-                    fh.write(line + "\n")
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            else:
-                db = self._db()
-                try:
-                    with db:
-                        db.execute("INSERT INTO audit (seq, record) VALUES (?, ?)", (record["seq"], line))
-                finally:
-                    db.close()
+        """Add one record at the end of the chain (one chain across threads and processes)."""
+        with self._mutex:
+            return self._append_jsonl(fields) if self.jsonl else self._append_sqlite(fields)
+
+    def _record(self, last: dict | None, fields: dict) -> dict:
+        record = {"seq": (last["seq"] + 1) if last else 1,
+                  "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                  **fields, "prev": last["hash"] if last else GENESIS}
+        record["hash"] = _digest(record)
         return record
 
-    def _last(self) -> dict | None:
-        if self.jsonl:
-            if not self.path.exists():
-                return None
-            with open(self.path, "rb") as fh:
-                fh.seek(0, os.SEEK_END)
-                size = fh.tell()
-                fh.seek(max(0, size - 65536))
-                lines = [ln for ln in fh.read().splitlines() if ln.strip()]
-            return json.loads(lines[-1]) if lines else None
-        db = self._db()
+    def _append_jsonl(self, fields: dict) -> dict:
+        import fcntl
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)   # other processes append to the same chain
+        try:
+            size = os.fstat(fd).st_size
+            last = self._last_seen[1] if self._last_seen and self._last_seen[0] == size else self._tail(size)
+            record = self._record(last, fields)
+            os.write(fd, (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode())
+            if self.fsync:
+                os.fsync(fd)
+            self._last_seen = (os.fstat(fd).st_size, record)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+        return record
+
+    def _tail(self, size: int) -> dict | None:
+        if size == 0:
+            return None
+        with open(self.path, "rb") as fh:
+            fh.seek(max(0, size - 65536))
+            lines = [ln for ln in fh.read().splitlines() if ln.strip()]
+        return json.loads(lines[-1]) if lines else None
+
+    def _append_sqlite(self, fields: dict) -> dict:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")   # one writer across processes: the chain stays one chain
         try:
             row = db.execute("SELECT record FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        finally:
-            db.close()
-        return json.loads(row[0]) if row else None
+            record = self._record(json.loads(row[0]) if row else None, fields)
+            db.execute("INSERT INTO audit (seq, record) VALUES (?, ?)",
+                       (record["seq"], json.dumps(record, ensure_ascii=False, separators=(",", ":"))))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return record
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def records(self) -> Iterator[dict]:
         if self.jsonl:
@@ -118,7 +136,7 @@ class AuditLog:
                     if line.strip():
                         yield json.loads(line)
             return
-        db = self._db()
+        db = sqlite3.connect(self.path, timeout=30)
         try:
             for (text,) in db.execute("SELECT record FROM audit ORDER BY seq"):
                 yield json.loads(text)

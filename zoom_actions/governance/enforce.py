@@ -55,6 +55,12 @@ class Governor:
         toolkit.governor = self
         return self
 
+    def close(self) -> None:
+        if self.audit is not None:
+            self.audit.close()
+        if self.store is not None:
+            self.store.close()
+
     def agent_now(self) -> str | None:
         return current_agent.get() or self.agent
 
