@@ -28,6 +28,8 @@ and embedding. Needs the ``mcp`` extra.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 import logging
 import threading
@@ -53,6 +55,14 @@ ENVELOPE_SCHEMA = {
 }
 
 DISCOVERY_TOOLS = ("search_actions", "get_action_schema", "execute_action")
+# How many tools a client can use at once. VS Code caps a request at 128 tools, Cursor warns past about 40,
+# OpenAI takes 128 per request; for Claude we chose 64 (no published cap; past a few dozen tools selection
+# suffers). "full": every tool, paginated. A client is recognized by its `initialize` clientInfo.name.
+PROFILES: dict[str, int | None] = {"vscode": 128, "cursor": 40, "openai": 128, "claude": 64, "default": 128,
+                                   "full": None}
+_CLIENT_HINTS = (("visual studio code", "vscode"), ("vscode", "vscode"), ("copilot", "vscode"), ("cursor", "cursor"),
+                 ("claude", "claude"), ("openai", "openai"), ("codex", "openai"))
+PAGE_SIZE = 100
 
 
 def _require_mcp():
@@ -81,7 +91,10 @@ class ActionServer:
 
     def __init__(self, toolkit, *, names=None, products=None, tags=None, read_only=None, scopes=None,
                  search=None, limit=None, description: str = "compact", discovery: bool = False,
-                 output_schema: str = "envelope") -> None:
+                 output_schema: str = "envelope", profile: str | None = None) -> None:
+        if profile is not None and profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+        self.profile = profile
         if output_schema not in OUTPUT_SCHEMA_MODES:
             raise ValueError(f"output_schema must be one of {OUTPUT_SCHEMA_MODES}")
         if description not in describe.MODES:
@@ -133,13 +146,53 @@ class ActionServer:
             self._schemas = {tool.name: tool.input_schema for tool in self.tools()}
         return self._schemas.get(name)
 
-    async def _list_tools(self, ctx, params):
+    def profile_for(self, ctx) -> str:
+        """``--profile``, else the one the client's name suggests, else ``default``."""
+        if self.profile:
+            return self.profile
+        info = getattr(getattr(getattr(ctx, "session", None), "client_params", None), "client_info", None)
+        name = str(getattr(info, "name", "") or "").lower()
+        return next((p for hint, p in _CLIENT_HINTS if hint in name), "default")
+
+    def _visible(self) -> list:
+        tools = self.tools()
         governor = getattr(self.toolkit, "governor", None)
-        if governor is None or self.discovery:
-            return self.types.ListToolsResult(tools=self.tools())
+        if governor is None:
+            return tools
         from .mcp_auth import caller_agent
         agent = caller_agent() or governor.agent   # each client sees what its policy lets it call
-        return self.types.ListToolsResult(tools=[t for t in self.tools() if governor.visible(t.name, agent)])
+        return [t for t in tools if governor.visible(t.name, agent)]
+
+    async def _list_tools(self, ctx, params):
+        types = self.types
+        if self.discovery:
+            return types.ListToolsResult(tools=self.tools())
+        tools = self._visible()
+        cap = PROFILES[self.profile_for(ctx)]
+        if cap is not None and len(tools) > cap:   # more than the client can use: discovery instead, and say so
+            return types.ListToolsResult(tools=[types.Tool.model_validate(t) for t in _discovery_tools(
+                len(tools), note=f"This server holds {len(tools)} actions, more than this client's "
+                                 f"{cap}-tool profile ({self.profile_for(ctx)}); find them with search_actions.")])
+        cursor = getattr(params, "cursor", None) if params is not None else None
+        start = 0
+        if cursor:
+            try:
+                start = int(base64.urlsafe_b64decode(cursor.encode()).decode().removeprefix("offset:"))
+                if start < 0 or start >= len(tools):
+                    raise ValueError
+            except (ValueError, UnicodeDecodeError, binascii.Error):
+                from mcp.shared.exceptions import MCPError
+                raise MCPError(-32602, f"Invalid cursor {cursor[:40]!r}: pass the nextCursor of the previous page") \
+                    from None
+        page = tools[start:start + PAGE_SIZE]
+        following = start + PAGE_SIZE
+        next_cursor = base64.urlsafe_b64encode(f"offset:{following}".encode()).decode() \
+            if following < len(tools) else None
+        return types.ListToolsResult(tools=page, next_cursor=next_cursor)
+
+    def _auto_discovery(self) -> bool:
+        """Whether some client may be served the discovery tools (the selection exceeds a profile)."""
+        return self.discovery or len(self.names) > min(c for c in PROFILES.values() if c)
 
     # --- tools/call -----------------------------------------------------------------
 
@@ -200,7 +253,7 @@ class ActionServer:
         types = self.types
         name, arguments = params.name, params.arguments or {}
         try:
-            if self.discovery:
+            if self.discovery or (name in DISCOVERY_TOOLS and name not in self.allowed and self._auto_discovery()):
                 return await self._call_discovery(name, arguments)
             if name not in self.allowed:
                 return _error_result(types, self._unknown(name))
@@ -252,7 +305,14 @@ class ActionServer:
                 (f" Did you mean {', '.join(hint)}?" if hint else "") + " Use search_actions to find one.")
 
 
-def _discovery_tools(count: int) -> list[dict]:
+def _discovery_tools(count: int, note: str = "") -> list[dict]:
+    tools = _discovery_tool_list(count)
+    if note:
+        tools[0]["description"] = note + " " + tools[0]["description"]
+    return tools
+
+
+def _discovery_tool_list(count: int) -> list[dict]:
     return [
         {
             "name": "search_actions",

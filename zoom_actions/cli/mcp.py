@@ -22,6 +22,9 @@ def _setup(p: argparse.ArgumentParser) -> None:
                    help="what outputSchema declares: the envelope (default), Zoom's documented "
                         "response schema too, or nothing")
     p.add_argument("--sandbox", action="store_true", help="run against a local in-memory Zoom stand-in")
+    p.add_argument("--profile", choices=("vscode", "cursor", "openai", "claude", "default", "full"), default=None,
+                   help="how many tools the client can use (default: from the client's name, else 128); a larger "
+                        "selection is served as search_actions/get_action_schema/execute_action")
     p.add_argument("--no-auth", action="store_true",
                    help="HTTP without client tokens (refused beyond loopback; by default every request needs "
                         "a token from `zoom-actions mcp tokens create`)")
@@ -88,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
     toolkit = Toolkit(sandbox=True) if args.sandbox else Toolkit()
     try:
         server = build_server(toolkit, description=args.description, discovery=args.discovery,
-                              output_schema=args.output_schema, **selection(args))
+                              output_schema=args.output_schema, profile=args.profile, **selection(args))
     except (SelectionError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
