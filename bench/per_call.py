@@ -96,6 +96,32 @@ def _ours_sync(base: str):
             for op, (name, _, _) in OPS.items()}
 
 
+GOVERNED = "governed: execute + policy check + audit append"
+GOAL_GOVERNED = 1.10
+_POLICY = """
+[agents.bench]
+[[agents.bench.rules]]
+name = "meetings"
+effect = "allow"
+actions = ["ZOOM_GET_A_MEETING", "ZOOM_CREATE_A_MEETING"]
+[agents.bench.rules.params]
+userId = "me"
+"""
+
+
+def _governed_sync(base: str):
+    """Ours with a policy decision and an audit record (JSONL, in a scratch directory) on every call."""
+    import tempfile
+    from pathlib import Path
+    work = Path(tempfile.mkdtemp(prefix="zoom-bench-gov-"))
+    (work / "policy.toml").write_text(_POLICY)
+    from zoom_actions.governance import AuditLog
+    tk = ours.make_toolkit(base, policy=str(work / "policy.toml"), agent="bench")
+    tk.governor.audit = AuditLog(work / "audit.jsonl")
+    return {op: (lambda name=name, op=op: ours.check_envelope(tk.execute(name, _params(op))))
+            for op, (name, _, _) in OPS.items()}
+
+
 def _ours_async(base: str):
     tk = ours.make_toolkit(base)
 
@@ -243,6 +269,7 @@ def run(ctx: Context) -> Section:
                 (BARE, lambda: _bare_sync(__import__("httpx2"), base)),
                 ("bare httpx 0.28", lambda: _bare_sync(httpx, base)),
                 (OURS, lambda: _ours_sync(base)),
+                (GOVERNED, lambda: _governed_sync(base)),
                 (FASTMCP, lambda: _fastmcp_sync(ctx, base, sync_loop)),
                 ("LangChain converter's caller", lambda: _langchain_sync(ctx, base)),
                 ("bare requests.request", lambda: _requests_sync(base)),
@@ -325,6 +352,14 @@ def _goals(ctx: Context, section: Section, rows: list[Row], base: str) -> None:
                                           mine.median < fm.median))
             else:
                 section.goals.append(Goal(text, "not available", None))
+    mine, gov = _find(rows, "ours", "get", "sync"), _find(rows, GOVERNED, "get", "sync")
+    text = f"a policy check and an audit append add at most {GOAL_GOVERNED - 1:.0%} to ZOOM_GET_A_MEETING (sync)"
+    if mine and gov:
+        r = gov.median / mine.median
+        section.goals.append(Goal(text, f"{r:.2f}x ({gov.median * 1e6:.0f} vs {mine.median * 1e6:.0f} µs)",
+                                  r <= GOAL_GOVERNED))
+    else:
+        section.goals.append(Goal(text, "not available", None))
     if missed_profile or ctx.profile:
         targets = missed_profile or [("get", "sync")]
         for op, mode in targets[:2]:

@@ -29,20 +29,29 @@ ENV = "ZOOM_ACTIONS_AUDIT"
 GENESIS = "0" * 64
 
 
-def _digest(record: dict) -> str:
+def _canonical(record: dict) -> str:
     body = {k: v for k, v in record.items() if k != "hash"}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _digest(record: dict) -> str:
+    return hashlib.sha256(_canonical(record).encode()).hexdigest()
+
+
+def _sealed(record: dict) -> tuple[dict, str]:
+    """The record with its hash, and its line: the canonical JSON with the hash last (one serialization)."""
+    text = _canonical(record)
+    record["hash"] = digest = hashlib.sha256(text.encode()).hexdigest()
+    return record, text[:-1] + f',"hash":"{digest}"}}'
+
 
 
 def mask_params(params: dict, personal: set[str]) -> dict:
     from ..redact import scrub_data
-    out = {}
-    for key, value in (params or {}).items():
-        if any(fnmatch.fnmatchcase(key, p) for p in personal):
-            out[key] = "***"
-        else:
-            out[key] = scrub_data(value)
-    return out
+    if not personal:
+        return scrub_data(dict(params or {}))
+    return {key: "***" if any(fnmatch.fnmatchcase(key, p) for p in personal) else scrub_data(value)
+            for key, value in (params or {}).items()}
 
 
 def default_path() -> Path:
@@ -65,6 +74,7 @@ class AuditLog:
         self._mutex = threading.Lock()
         self._last_seen: tuple[int, dict] | None = None   # (file size after our last write, that record)
         self._db = None
+        self._fd: int | None = None
         if not self.jsonl:
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -76,28 +86,29 @@ class AuditLog:
         with self._mutex:
             return self._append_jsonl(fields) if self.jsonl else self._append_sqlite(fields)
 
-    def _record(self, last: dict | None, fields: dict) -> dict:
+    def _record(self, last: dict | None, fields: dict) -> tuple[dict, str]:
         record = {"seq": (last["seq"] + 1) if last else 1,
                   "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                   **fields, "prev": last["hash"] if last else GENESIS}
-        record["hash"] = _digest(record)
-        return record
+        return _sealed(record)
 
     def _append_jsonl(self, fields: dict) -> dict:
         import fcntl
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if self._fd is None:   # a raw descriptor, kept: O_APPEND makes every write land at the end
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = self._fd
         fcntl.flock(fd, fcntl.LOCK_EX)   # other processes append to the same chain
         try:
             size = os.fstat(fd).st_size
             last = self._last_seen[1] if self._last_seen and self._last_seen[0] == size else self._tail(size)
-            record = self._record(last, fields)
-            os.write(fd, (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode())
+            record, line = self._record(last, fields)
+            data = (line + "\n").encode()
+            os.write(fd, data)
             if self.fsync:
                 os.fsync(fd)
-            self._last_seen = (os.fstat(fd).st_size, record)
+            self._last_seen = (size + len(data), record)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
         return record
 
     def _tail(self, size: int) -> dict | None:
@@ -113,9 +124,8 @@ class AuditLog:
         db.execute("BEGIN IMMEDIATE")   # one writer across processes: the chain stays one chain
         try:
             row = db.execute("SELECT record FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-            record = self._record(json.loads(row[0]) if row else None, fields)
-            db.execute("INSERT INTO audit (seq, record) VALUES (?, ?)",
-                       (record["seq"], json.dumps(record, ensure_ascii=False, separators=(",", ":"))))
+            record, line = self._record(json.loads(row[0]) if row else None, fields)
+            db.execute("INSERT INTO audit (seq, record) VALUES (?, ?)", (record["seq"], line))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -123,6 +133,9 @@ class AuditLog:
         return record
 
     def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
         if self._db is not None:
             self._db.close()
             self._db = None
