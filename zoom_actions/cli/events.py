@@ -19,6 +19,10 @@ def setup(p: argparse.ArgumentParser) -> None:
                        help="Zoom's secret token (repeatable while rotating; default: $ZOOM_WEBHOOK_SECRET_TOKEN, "
                             "comma-separated)")
     serve.add_argument("--log", default=None, help="the event log (SQLite; default: beside the store)")
+    ls = sub.add_parser("list", help="every event type Zoom documents (the event catalog)")
+    ls.add_argument("--product", action="append", default=None)
+    show = sub.add_parser("show", help="one event type: description, scopes, payload schema")
+    show.add_argument("name")
     tail = sub.add_parser("tail", help="the latest events, one JSON object per line")
     tail.add_argument("-n", type=int, default=20)
     tail.add_argument("--type", action="append", default=None, help="only this event type (repeatable)")
@@ -27,6 +31,27 @@ def setup(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.events_command in ("list", "show"):
+        from ..catalog import load_catalog
+        from ..events.catalog import load_events
+        try:
+            known = load_events(load_catalog().directory)
+        except FileNotFoundError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if args.events_command == "list":
+            for name, e in known.items():
+                if not args.product or e["product"] in args.product:
+                    print(f"{name}\t{e['product']}\t{e['short_description'][:100]}")
+            return 0
+        if args.name not in known:
+            from ..suggest import closest
+            hint = closest(args.name, list(known))
+            print(f"error: no event named {args.name!r}" + (f"; did you mean {', '.join(hint)}?" if hint else ""),
+                  file=sys.stderr)
+            return 2
+        print(json.dumps(known[args.name], indent=2, ensure_ascii=False))
+        return 0
     from ..events import Events
     events = Events(args.log)
     if args.events_command == "serve":

@@ -82,6 +82,11 @@ def build(source_dir: Path | None, out_dir: Path, *, products: list[str] | None 
     hashes = {f.source["id"]: f.sha256 for f in files}
     if write:
         emit(actions, files, out_dir)
+        if source_dir is not None:   # the event catalog beside the actions (the events issue reads it)
+            from ..events.catalog import FILE, build_events
+            events = build_events(source_dir, notes, spec_dir)
+            if events["count"]:
+                (out_dir / FILE).write_text(dumps(events))
     if update_lock:
         naming.dump_lock(lock_path, names, lock)
         _write_spec_lock(spec_dir / "spec.lock", files)
@@ -132,6 +137,8 @@ def emit(actions: list[dict], files: list[sources.SpecFile], out_dir: Path) -> N
     out_dir.mkdir()
     if (final / "README.md").exists():
         shutil.copy(final / "README.md", out_dir / "README.md")
+    if (final / "models").is_dir():   # kept: `generate --models` rebuilds them from the new catalog
+        shutil.move(str(final / "models"), str(out_dir / "models"))
     for a in actions:
         (out_dir / f"{a['name']}.json").write_text(dumps(a))
     index: Index = {

@@ -67,12 +67,34 @@ def to_json_schema(s: Any, *, request: bool = False) -> dict:
             out[key] = [to_json_schema(v, request=request) for v in value]
         elif key == "not":
             out["not"] = to_json_schema(value, request=request)
+    _fix_numbers(out)
     _fix_bounds(s, out)
     _fix_type(out, nullable=bool(s.get("nullable")))
     _fix_required(out)
     if "allOf" in out:
         out = merge_all_of(out)
     return out
+
+
+_NUMERIC = ("minimum", "maximum", "multipleOf", "minLength", "maxLength", "minItems", "maxItems", "minProperties",
+            "maxProperties")
+_WHOLE = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties")
+
+
+def _fix_numbers(out: dict) -> None:
+    """Bounds written as strings (``"maximum": "65535"`` in an events document): numbers, else dropped."""
+    for key in _NUMERIC:
+        value = out.get(key)
+        if isinstance(value, str) or isinstance(value, bool) or (key in _WHOLE and isinstance(value, float)):
+            try:
+                number = float(value)
+                out[key] = int(number) if number.is_integer() or key in _WHOLE else number
+                note(f"`{key}` written as {value!r}; read as {out[key]}")
+            except (TypeError, ValueError):
+                out.pop(key)
+                note(f"`{key}` is {value!r}, not a number; dropped")
+        if key in _WHOLE and isinstance(out.get(key), int) and out[key] < 0:
+            out.pop(key)
 
 
 def _fix_bounds(src: dict, out: dict) -> None:
