@@ -151,5 +151,6 @@ def test_unrepresentable_counts_are_what_the_report_says(catalog):
     assert set(anthropic) == {"ZOOM_UPDATE_A_GROUP_SCIM2_GROUPS"}
     assert "urn:ietf:params:scim" in anthropic["ZOOM_UPDATE_A_GROUP_SCIM2_GROUPS"]
     strict = dialect_report("anthropic-strict", catalog)
-    assert strict and all("optional parameters" in r or "union-typed" in r for r in strict.values())
+    assert strict and all("optional parameters" in r or "union-typed" in r for n, r in strict.items()
+                          if n != "ZOOM_UPDATE_A_GROUP_SCIM2_GROUPS")
     assert "ZOOM_CREATE_A_MEETING" in strict and "ZOOM_GET_A_MEETING" not in strict

@@ -254,7 +254,7 @@ def test_build_is_deterministic(spec_dir, tmp_path):
     build.build(spec_dir, a)
     build.build(spec_dir, b)
     names = sorted(p.name for p in a.iterdir())
-    assert names == sorted(p.name for p in b.iterdir()) and len(names) == OPERATIONS - DUPLICATES + 2  # + index.json, names.json
+    assert names == sorted(p.name for p in b.iterdir()) and len(names) == OPERATIONS - DUPLICATES + 3  # + index.json, names.json, events.json
     match, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
     assert mismatch == [] and errors == []
 
