@@ -11,6 +11,7 @@ flattened.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from .normalize import note
@@ -73,7 +74,40 @@ def to_json_schema(s: Any, *, request: bool = False) -> dict:
     _fix_required(out)
     if "allOf" in out:
         out = merge_all_of(out)
+    _fix_undeclared_required(out)
+    _fix_picture_pattern(out)
     return out
+
+
+def _fix_undeclared_required(out: dict) -> None:
+    """``required`` naming a property the object does not declare (Zoom's
+    address-book contact requires ``email`` and declares ``emails``): no
+    parameter could ever send it, so every call would be refused. Dropped."""
+    props, req = out.get("properties"), out.get("required")
+    if not isinstance(props, dict) or not props or not isinstance(req, list) or out.get("additionalProperties") not in (
+            None, False):
+        return
+    missing = [r for r in req if r not in props]
+    if missing:
+        kept = [r for r in req if r in props]
+        if kept:
+            out["required"] = kept
+        else:
+            out.pop("required")
+        note(f"required {', '.join(f'`{m}`' for m in missing)} not among the declared properties; dropped")
+
+
+_PICTURE = re.compile(r"^[YyMDdHhmsSTZz:\-/ .]+$")
+
+
+def _fix_picture_pattern(out: dict) -> None:
+    """A ``pattern`` that pictures a date format (``YYYY-MM-DDTHH:MM:SSZ``)
+    beside ``format: date-time`` matches no real value; the format stays."""
+    pattern = out.get("pattern")
+    if isinstance(pattern, str) and out.get("format") in ("date", "date-time") and _PICTURE.match(pattern) \
+            and any(tok in pattern for tok in ("YYYY", "yyyy", "MM", "DD", "dd", "HH")):
+        out.pop("pattern")
+        note(f"pattern {pattern!r} pictures the {out['format']} format rather than matching it; dropped")
 
 
 _NUMERIC = ("minimum", "maximum", "multipleOf", "minLength", "maxLength", "minItems", "maxItems", "minProperties",
