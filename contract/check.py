@@ -22,9 +22,9 @@ Zoom's own spec, keeps ``oneOf`` strict, so the input generator prefers a
 body that satisfies exactly one branch.
 
 ``contract/allowlist.json`` lists the violations that come from defects in
-Zoom's spec (our request is right, Prism's copy of the spec is wrong), each
-with its reason; an entry that matches nothing fails the run, so the list
-cannot rot.
+Zoom's spec (our request is right, Prism's copy of the spec is wrong, or
+the spec admits no value at all: ``inputs.defects``), each with its reason;
+an entry that matches nothing fails the run, so the list cannot rot.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ _PRISM_ERRORS = "https://stoplight.io/prism/errors#"
 @dataclass
 class Violation:
     variant: str
-    source: str  # prism | route | response | toolkit | inputs
+    source: str  # prism | route | response | toolkit | inputs (a spec defect found without Prism)
     location: str  # dotted: request.body.settings.waiting_room, response.data.id
     code: str
     message: str
@@ -199,17 +199,29 @@ def toolkit_factory(base_url: str, catalog: Any = None) -> Executor:
     return tk.execute
 
 
-def check_action(action: dict, relay: Relay, execute: Executor) -> ActionResult:
-    result = ActionResult(action["name"], action["product"])
-    chosen = inputs.choose(action)
+def input_findings(action: dict, chosen: dict[str, dict] | None = None) -> list[Violation]:
+    """What is found without Prism (source ``inputs``): each part of the spec
+    that admits no value (``inputs.defects``, variant ``spec``), and each
+    variant that no candidate input satisfies."""
+    found = [Violation("spec", "inputs", location, code, message)
+             for location, code, message in inputs.defects(action)]
+    chosen = inputs.choose(action) if chosen is None else chosen
     for variant in ("full", "minimal"):
         if variant not in chosen:
             errs = []
             for tag, params in inputs.candidates(action):
                 if tag == variant:
-                    errs = inputs.input_errors(action, params) + inputs.body_errors(action, params)
-            result.violations.append(Violation(variant, "inputs", "request", "no-valid-input",
-                                               "; ".join(e[:150] for e in errs[:3]) or "no candidate"))
+                    errs = (inputs.input_errors(action, params) + inputs.body_errors(action, params)
+                            + inputs.runtime_errors(action, params))
+            found.append(Violation(variant, "inputs", "request", "no-valid-input",
+                                   "; ".join(e[:150] for e in errs[:3]) or "no candidate"))
+    return found
+
+
+def check_action(action: dict, relay: Relay, execute: Executor) -> ActionResult:
+    result = ActionResult(action["name"], action["product"])
+    chosen = inputs.choose(action)
+    result.violations += input_findings(action, chosen)
     for variant, params in chosen.items():
         if variant == "full" and chosen.get("minimal") == params:
             continue  # nothing optional: one call says it all

@@ -12,20 +12,30 @@ body also validates against the action's original (nested) request schema:
 - ``full``: every parameter the action takes (for a union body, the
   parameters of one branch at a time), so every flat name is sent once;
 - ``minimal``: only the required parameters.
+
+A candidate counts only if the runtime would send it too (``runtime_errors``:
+the toolkit's own request builder, which also checks formats, integer
+ranges, header text and files). ``defects(action)`` names what Zoom's spec
+makes impossible to send (a body that requires a property it never
+declares; a parameter whose ``pattern`` admits no value of its ``format``):
+such an optional parameter is left out of ``full``; each finding must be
+covered by an ``inputs`` entry of ``allowlist.json``.
 """
 
 from __future__ import annotations
 
-from zoom_actions.schema import types_of
-
 import base64
 import functools
+import re
+from types import SimpleNamespace
 from typing import Any, Iterator
 
 import jsonschema
 
+from zoom_actions.errors import InputError
 from zoom_actions.flat import unflatten
-from zoom_actions.inputs import relax
+from zoom_actions.inputs import relax, value_checks
+from zoom_actions.schema import types_of
 
 # A one-pixel PNG: what a generated upload sends.
 PNG_1PX = base64.b64decode(
@@ -75,9 +85,48 @@ def _from_regex(pattern: str) -> str:
                 settings=settings(database=None, derandomize=True, max_examples=50))
 
 
+def _runtime_check(schema: dict):
+    """The runtime's own check of a flat value (format, integer range), or None."""
+    return value_checks({"_": schema}).get("_")
+
+
+def _searches(pattern: str, value: str) -> bool:
+    try:
+        return re.search(pattern, value) is not None
+    except re.error:
+        return True   # a pattern Python cannot read: jsonschema decides
+
+
+def _patterned(schema: dict) -> str | None:
+    """A string that matches ``pattern`` and passes the runtime's ``format``
+    check, or None when none of the natural candidates does."""
+    pattern, check = schema["pattern"], _runtime_check(schema)
+    lo, hi = schema.get("minLength", 0), schema.get("maxLength", 10 ** 9)
+    options = [e for e in schema.get("examples", ()) if isinstance(e, str)]
+    if schema.get("format") in _FORMAT_VALUES:
+        options.append(_FORMAT_VALUES[schema["format"]])
+    options.append(_from_regex(pattern))
+    for value in options:
+        if _searches(pattern, value) and lo <= len(value) <= hi and (check is None or check(value) is None):
+            return value
+    return None
+
+
+def admits_no_value(schema: dict) -> str | None:
+    """Why no value can satisfy a flat parameter's schema as the runtime reads
+    it, or None. Only what is decidable from the schema alone: a ``pattern``
+    that no value of the (runtime-checked) ``format`` matches, such as
+    Zoom's ``"pattern": "YYYY-MM-DDTHH:MM:SSZ"`` on a ``date-time``."""
+    if "pattern" in schema and _runtime_check(schema) is not None and "string" in _types(schema):
+        if _patterned(schema) is None:
+            return f"pattern {schema['pattern']!r} admits no {schema.get('format')} value"
+    return None
+
+
 def _string(schema: dict) -> str:
     if "pattern" in schema:
-        return _from_regex(schema["pattern"])
+        found = _patterned(schema)
+        return found if found is not None else _from_regex(schema["pattern"])
     value = _FORMAT_VALUES.get(schema.get("format", ""), "example")
     lo, hi = schema.get("minLength", 0), schema.get("maxLength")
     if hi is not None and len(value) > hi:
@@ -120,11 +169,21 @@ def sample(schema: dict, *, full: bool = True, depth: int = 0, nonempty: bool = 
         return schema["enum"][0]
     if "default" in schema and is_valid(schema["default"], schema):
         return schema["default"]
+    # A union: a branch's value that the schema accepts as written (Prism keeps
+    # ``oneOf`` strict), else one it accepts read as the runtime reads it:
+    # Zoom's branches overlap (``{date, timeZone}`` / ``{dateTime, timeZone}``
+    # with no required keys), so every value of one branch matches the other
+    # too and a strict ``oneOf`` accepts nothing.
+    loose = None
     for key in ("oneOf", "anyOf"):
         for branch in schema.get(key, ()):
             value = sample(branch, full=full, depth=depth + 1)
             if is_valid(value, schema):
                 return value
+            if loose is None and is_valid(value, relax(schema)):
+                loose = (value,)
+    if loose is not None:
+        return loose[0]
     if schema.get("allOf"):
         merged: dict = {}
         for part in schema["allOf"]:
@@ -163,9 +222,20 @@ def file_value() -> dict:
             "content_type": "image/png"}
 
 
-def _param_value(action: dict, name: str, schema: dict, full: bool) -> Any:
+def is_file(action: dict, name: str) -> bool:
+    """Whether the runtime sends the parameter as a file: one marked so, or any
+    object-typed multipart part (the runtime uploads a dict there as a file;
+    Zoom sometimes types an upload ``object`` instead of ``string``/``binary``)."""
     loc = action["parameters"].get(name, {})
     if loc.get("file"):
+        return True
+    schema = action["input_schema"]["properties"].get(name, {})
+    return loc.get("in") == "multipart" and "object" in types_of(schema)
+
+
+def _param_value(action: dict, name: str, schema: dict, full: bool) -> Any:
+    loc = action["parameters"].get(name, {})
+    if is_file(action, name):
         return file_value()
     nonempty = loc.get("in") == "path" or name in action["input_schema"].get("required", ())
     return sample(schema, full=full, nonempty=nonempty)
@@ -179,13 +249,56 @@ def _union_branches(action: dict) -> list[set[str]]:
     return [set((b.get("properties") or {}).keys()) for b in branches if isinstance(b, dict)]
 
 
+def _location(action: dict, name: str) -> str:
+    """A flat parameter's place in the request, dotted the way Prism reports it."""
+    loc = action["parameters"].get(name, {})
+    where = loc.get("in", "body")
+    if where in ("body", "multipart"):
+        return ".".join(["request.body", *map(str, loc.get("path") or ())])
+    return f"request.{where}.{loc.get('name', name)}"
+
+
+def _undeclared_required(schema: Any) -> Iterator[list[str]]:
+    """For the body schema (and each branch of a union body): the required
+    properties it never declares. Flat parameters are the declared top-level
+    properties (the flat schema refuses any other key), so nothing can send
+    these. (Deeper objects can be passed whole, so they are not judged here.)"""
+    if not isinstance(schema, dict):
+        return
+    props = schema.get("properties")
+    if isinstance(props, dict) and not schema.get("additionalProperties") and not schema.get("patternProperties"):
+        missing = [r for r in schema.get("required", ()) if r not in props]
+        if missing:
+            yield missing
+    for key in ("oneOf", "anyOf"):
+        for branch in schema.get(key, ()):
+            yield from _undeclared_required(branch)
+
+
+def defects(action: dict) -> list[tuple[str, str, str]]:
+    """(location, code, message) for each part of the action's schema that no
+    input can satisfy: Zoom's spec defects, to be allow-listed with a reason."""
+    out = []
+    rb = action.get("request_body") or {}
+    if rb.get("content_type", "").endswith("json"):
+        for names in _undeclared_required(rb.get("schema")):
+            out.append(("request.body", "required", "requires " + ", ".join(f"`{n}`" for n in names)
+                        + ", which the schema does not declare, so no parameter can send it"))
+    for name, schema in action["input_schema"]["properties"].items():
+        why = admits_no_value(schema)
+        if why:
+            out.append((_location(action, name), "unsatisfiable", f"`{name}`: {why}"))
+    return out
+
+
 def candidates(action: dict) -> Iterator[tuple[str, dict]]:
     props: dict = action["input_schema"]["properties"]
     required = set(action["input_schema"].get("required", ()))
     mapping = action["parameters"]
+    impossible = {n for n, p in props.items() if n not in required and admits_no_value(p)}
 
     def build(names, full: bool) -> dict:
-        return {n: _param_value(action, n, props[n], full) for n in props if n in names}
+        return {n: _param_value(action, n, props[n], full) for n in props if n in names and n not in impossible}
 
     def root(name: str) -> str | None:
         loc = mapping.get(name, {})
@@ -221,6 +334,31 @@ def input_errors(action: dict, params: dict) -> list[str]:
             for e in _validator(relax(action["input_schema"])).iter_errors(params)]
 
 
+_GATEWAY = SimpleNamespace(json_body_on_non_get=False)
+
+
+def runtime_errors(action: dict, params: dict) -> list[str]:
+    """Why the toolkit would refuse ``params`` (send nothing): the runtime's
+    own request builder, run without I/O."""
+    from zoom_actions.prepare import build_request
+    try:
+        build_request(_plan(action), params, _GATEWAY, base_headers={})
+    except InputError as exc:
+        return [f"{p or '(input)'}: {m[:200]}" for p, m in exc.problems]
+    return []
+
+
+_PLANS: dict[int, tuple[dict, Any]] = {}   # id(action) -> (action, its ActionPlan): compiled once
+
+
+def _plan(action: dict):
+    from zoom_actions.prepare import ActionPlan
+    hit = _PLANS.get(id(action))
+    if hit is None or hit[0] is not action:
+        hit = _PLANS[id(action)] = (action, ActionPlan(action))
+    return hit[1]
+
+
 def branch_matches(action: dict, params: dict) -> int | None:
     """For a union body: how many of its branches the rebuilt body satisfies."""
     rb = action.get("request_body") or {}
@@ -235,7 +373,8 @@ def branch_matches(action: dict, params: dict) -> int | None:
 
 
 def choose(action: dict) -> dict[str, dict]:
-    """Variant ("full", "minimal") -> params valid against both schemas.
+    """Variant ("full", "minimal") -> params valid against both schemas and
+    accepted by the runtime.
 
     Validity is the runtime's (``oneOf`` read as ``anyOf``). For a union
     body, a candidate whose body satisfies exactly one branch is preferred:
@@ -245,7 +384,8 @@ def choose(action: dict) -> dict[str, dict]:
     """
     valid: dict[str, list[tuple[str, dict]]] = {}
     for tag, params in candidates(action):
-        if not input_errors(action, params) and not body_errors(action, params):
+        if not input_errors(action, params) and not body_errors(action, params) \
+                and not runtime_errors(action, params):
             valid.setdefault(tag.split("/")[0], []).append((tag, params))
     chosen: dict[str, dict] = {}
     for variant, options in valid.items():

@@ -20,7 +20,9 @@ What is accepted beyond the schema's letter:
 Validation follows the schema with two deliberate relaxations: ``format`` is
 an annotation (Zoom accepts local times without an offset, for instance),
 and ``oneOf`` is read as ``anyOf`` (Zoom's unions overlap, so a valid value
-often matches several branches).
+often matches several branches). One check goes beyond it: a header
+parameter must fit in an HTTP header (one line of visible ASCII), or it is
+refused here, with nothing sent.
 """
 
 from __future__ import annotations
@@ -292,6 +294,28 @@ def _bounds_check(schema: dict) -> Callable[[Any], str | None] | None:
     return check
 
 
+# What an HTTP/1.1 client can put in a header field: visible ASCII, with spaces
+# or tabs only between visible characters (RFC 9110 field-value; httpx encodes
+# header text as ASCII and h11 refuses control characters and edge whitespace).
+_HEADER_TEXT = re.compile(r"^(?:[\x21-\x7e](?:[ \t]*[\x21-\x7e])*)?$")
+
+
+def _check_header(v: Any) -> str | None:
+    if type(v) is str:
+        text = v
+    elif isinstance(v, (dict, list)):
+        try:
+            text = json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+        except (TypeError, ValueError, RecursionError):
+            return None
+    else:
+        return None
+    if _HEADER_TEXT.match(text):
+        return None
+    return ("must be one line of visible ASCII text, without leading or trailing spaces "
+            f"(it is sent as an HTTP header); got {_short(v)}")
+
+
 def value_checks(props: dict[str, dict]) -> dict[str, Callable[[Any], str | None]]:
     """Per flat parameter, the checks of its format and integer range."""
     out = {}
@@ -339,6 +363,11 @@ class InputPlan:
         if rb and str(rb.get("content_type", "")).endswith("json") and isinstance(rb.get("schema"), dict):
             self.body_schema = rb["schema"]
         self.checks = value_checks(self.props)
+        for name, loc in action["parameters"].items():   # a header must be sendable as one
+            if loc["in"] == "header" and name in self.props:
+                other = self.checks.get(name)
+                self.checks[name] = _check_header if other is None else \
+                    (lambda v, a=other: a(v) or _check_header(v))
         self._validate = compile_validator(schema)
         self._validate_body = compile_validator(self.body_schema) if self.body_schema is not None else None
 

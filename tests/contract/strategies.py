@@ -3,16 +3,27 @@
 Covers what the flat input schemas use: ``type`` (one or several), ``enum``,
 ``const``, ``format``, length/size/number bounds, ``pattern``, ``items``,
 ``properties``/``required``/``additionalProperties``, ``anyOf``/``oneOf``.
-Values are kept small (short strings and arrays, shallow objects) so that
-hundreds of actions run in seconds.
+Values are kept small (short strings and arrays, shallow objects: below a
+few levels only what the schema requires) so that hundreds of actions run
+in seconds; every value is meant to satisfy its schema.
+
+What the runtime checks beyond the schema's keywords is generated the way
+the runtime reads it: a ``pattern`` together with a checked ``format`` (both
+must hold), integer ranges of ``int32``/``int64``, and an object-typed
+multipart part as a file. A parameter Zoom's spec admits no value for
+(``contract.inputs.admits_no_value``; allow-listed there) is never generated.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 import string
 
 from hypothesis import strategies as st
+
+from contract import inputs as contract_inputs
+from zoom_actions.inputs import INT32, INT64, value_checks
 
 _MAX_TEXT = 24
 _MAX_ITEMS = 3
@@ -42,9 +53,20 @@ def _formatted(fmt: str | None) -> st.SearchStrategy[str] | None:
 
 
 def _string(schema: dict) -> st.SearchStrategy[str]:
-    if "pattern" in schema:
-        return st.from_regex(schema["pattern"], fullmatch=True)
     fmt = _formatted(schema.get("format"))
+    if "pattern" in schema:
+        pattern = schema["pattern"]
+        check = value_checks({"_": schema}).get("_")
+        if check is None:
+            return st.from_regex(pattern, fullmatch=True)
+        if contract_inputs.admits_no_value(schema):
+            return st.nothing()
+        known = contract_inputs.sample(schema)   # a value both hold for
+        # both must hold: matches of the pattern in the format, values of the format that match
+        either = st.from_regex(pattern, fullmatch=True)
+        if fmt is not None:
+            either = either | fmt
+        return st.just(known) | either.filter(lambda v: re.search(pattern, v) is not None and check(v) is None)
     lo = schema.get("minLength", 0)
     hi = min(schema.get("maxLength", _MAX_TEXT), max(_MAX_TEXT, lo))
     if fmt is not None:
@@ -59,7 +81,11 @@ def _integer(schema: dict) -> st.SearchStrategy[int]:
         lo = schema["exclusiveMinimum"] + 1
     if "exclusiveMaximum" in schema:
         hi = schema["exclusiveMaximum"] - 1
-    return st.integers(min_value=lo if lo is not None else -(2**31), max_value=hi if hi is not None else 2**53)
+    # the runtime holds integers to their format's range (int64 unless int32)
+    fmt_lo, fmt_hi = INT32 if schema.get("format") == "int32" else INT64
+    lo = max(lo if lo is not None else -(2**31), fmt_lo)
+    hi = min(hi if hi is not None else 2**53, fmt_hi)
+    return st.integers(min_value=lo, max_value=hi)
 
 
 def from_schema(schema: dict, depth: int = 0) -> st.SearchStrategy:
@@ -90,8 +116,10 @@ def from_schema(schema: dict, depth: int = 0) -> st.SearchStrategy:
         return st.none()
     if kind == "array":
         lo = schema.get("minItems", 0)
-        hi = max(lo, min(schema.get("maxItems", _MAX_ITEMS), _MAX_ITEMS))
-        items = from_schema(schema.get("items", {}), depth + 1) if depth < _MAX_DEPTH else _SMALL_JSON
+        hi = max(lo, min(schema.get("maxItems", _MAX_ITEMS), _MAX_ITEMS)) if depth < _MAX_DEPTH else lo
+        if hi == 0:
+            return st.just([])
+        items = from_schema(schema.get("items", {}), depth + 1)
         if schema.get("uniqueItems"):
             import json
             return st.lists(items, min_size=lo, max_size=hi, unique_by=lambda v: json.dumps(v, sort_keys=True))
@@ -111,6 +139,8 @@ def object_strategy(schema: dict, depth: int = 0, overrides: dict | None = None)
             return st.just({})
         values = _SMALL_JSON if extra is True else from_schema(extra, depth + 1)
         return st.dictionaries(st.text(string.ascii_lowercase, min_size=1, max_size=8), values, max_size=2)
+    if depth >= _MAX_DEPTH:   # deep down: only what is required (still valid, and small)
+        props = {k: v for k, v in props.items() if k in required}
     strat = {k: overrides[k] if k in overrides else from_schema(v, depth + 1) for k, v in props.items()}
     return st.fixed_dictionaries({k: s for k, s in strat.items() if k in required},
                                  optional={k: s for k, s in strat.items() if k not in required})
@@ -125,12 +155,13 @@ def file_values() -> st.SearchStrategy[dict]:
 
 def action_inputs(action: dict) -> st.SearchStrategy[dict]:
     """Flat parameters for one action: path values not blank (the runtime
-    refuses a blank path segment), file parameters as base64 content."""
+    refuses a blank path segment), file parameters (as the runtime tells
+    them) as base64 content."""
     overrides = {}
     schema = action["input_schema"]
     for name, loc in action["parameters"].items():
         prop = schema["properties"][name]
-        if loc.get("file"):
+        if contract_inputs.is_file(action, name):
             overrides[name] = file_values()
         elif loc["in"] == "path":
             plain = prop.get("type") == "string" and "enum" not in prop and "pattern" not in prop

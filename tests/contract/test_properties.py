@@ -7,7 +7,10 @@ operation's, and path values come back exactly as given.
 The flat schema cannot say everything the nested one does (``recurrence.type``
 is required once any ``recurrence__*`` field is given): the toolkit must then
 refuse, naming the parameter, send nothing, and be right to refuse (the body
-rebuilt by ``unflatten`` really fails the original schema).
+rebuilt by ``unflatten`` really fails the original schema). Nor can it say
+that a header parameter's text must fit in an HTTP header (one line of
+visible ASCII): such a value is refused the same way, naming the parameter,
+and a value that fits arrives exactly as given.
 
 Schemas are read the way the runtime reads them (``oneOf`` as ``anyOf``,
 formats as annotations). ``ZOOM_PROPERTY_EXAMPLES`` sets the examples per
@@ -34,6 +37,13 @@ from zoom_actions.inputs import relax
 from .strategies import action_inputs
 
 EXAMPLES = int(os.environ.get("ZOOM_PROPERTY_EXAMPLES", "3"))
+_HEADER_TEXT = re.compile(r"^(?:[\x21-\x7e](?:[ \t]*[\x21-\x7e])*)?$")   # RFC 9110 field-value, in ASCII
+
+
+def _wire_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -102,6 +112,7 @@ def test_generated_inputs_make_valid_requests(name, catalog, toolkit):
     path_names = re.findall(r"\{([^}]+)\}", op["path"])
     path_rx = _path_regex(op["path"])
     flat_for_path = {loc["name"]: n for n, loc in action["parameters"].items() if loc["in"] == "path"}
+    header_params = {n: loc["name"] for n, loc in action["parameters"].items() if loc["in"] == "header"}
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
@@ -113,6 +124,10 @@ def test_generated_inputs_make_valid_requests(name, catalog, toolkit):
         if not envelope["successful"]:
             assert _Recorder.seen == [], "refused, yet something was sent"
             assert "nothing was sent" in envelope["error"] and "`" in envelope["error"], envelope["error"]
+            unsendable = [n for n in header_params if n in params and not _HEADER_TEXT.match(_wire_text(params[n]))]
+            if unsendable:
+                assert any(f"`{n}`" in envelope["error"] for n in unsendable), envelope["error"]
+                return
             rebuilt = unflatten(action, params).body
             assert body_validator is not None and rebuilt is not None, envelope["error"]
             assert not body_validator.is_valid(rebuilt), f"refused a valid body: {envelope['error']}"
@@ -129,6 +144,10 @@ def test_generated_inputs_make_valid_requests(name, catalog, toolkit):
                 sent = unquote(sent)  # Zoom's double encoding of such meeting UUIDs
             if isinstance(params[flat_for_path[wire_name]], str):
                 assert sent == given_value
+        sent_headers = {k.lower(): v for k, v in headers.items()}
+        for flat, wire_name in header_params.items():
+            if flat in params:
+                assert sent_headers.get(wire_name.lower()) == _wire_text(params[flat]), (flat, params[flat])
         if body_validator is not None and body:
             assert headers.get("Content-Type", "").startswith("application/json")
             errors = [f"{list(e.absolute_path)}: {e.message[:120]}" for e in body_validator.iter_errors(json.loads(body))]
@@ -139,3 +158,33 @@ def test_generated_inputs_make_valid_requests(name, catalog, toolkit):
 
 def test_every_action_is_covered(catalog):
     assert len(_names()) == len(catalog) >= 569
+
+
+_DEAL = {"opportunity_type": "Indirect Reseller Registration", "sales_rep_contact_crm_number": "C-1",
+         "end_customer_crm_account_number": "A-1", "end_customer_contact_crm_number": "C-2",
+         "met_decision_maker": True, "end_customer_industry": "Commercial", "opportunity_name": "Acme",
+         "estimated_close_date": "2026-06-30", "estimated_mrr": 100, "currency": "USD",
+         "requires_professional_services": False,
+         "product_groups": [{"name": "Zoom Phone (standalone)", "quantity": 10}],
+         "sales_activities": [{"type": "Zoom Demonstration", "date": "2026-05-01"}]}
+
+
+@pytest.mark.parametrize("value", ["A-3454374", "a b\tc", ""])
+def test_header_text_that_fits_arrives_as_given(value, catalog, toolkit):
+    params = {"invoice_owner_crm_account_number": value, **_DEAL}
+    _Recorder.seen.clear()
+    envelope = toolkit.execute("ZOOM_CREATES_A_NEW_DEAL_REGISTRATION_FOR_A_PARTNER", params)
+    assert envelope["successful"], envelope["error"]
+    (_, _, headers, _), = _Recorder.seen
+    assert {k.lower(): v for k, v in headers.items()}["invoice-owner-crm-account-number"] == value
+
+
+@pytest.mark.parametrize("value", ["\x0c", "a\r\nX-Injected: 1", " padded", "trailing ", "caf\u00e9", "\x7f"])
+def test_header_text_that_cannot_be_sent_is_refused(value, catalog, toolkit):
+    # httpx sends header text as ASCII and h11 refuses control characters and edge
+    # whitespace: such a value used to fail *after* "sending" (a POST reported as maybe applied)
+    _Recorder.seen.clear()
+    envelope = toolkit.execute("ZOOM_CREATES_A_NEW_DEAL_REGISTRATION_FOR_A_PARTNER",
+                               {"invoice_owner_crm_account_number": value, **_DEAL})
+    assert not envelope["successful"] and _Recorder.seen == []
+    assert "nothing was sent" in envelope["error"] and "`invoice_owner_crm_account_number`" in envelope["error"]

@@ -9,8 +9,12 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from jsonschema import Draft202012Validator
+
 from zoom_actions.flat import unflatten
+from zoom_actions.inputs import relax
 from zoom_actions.sandbox.synth import Synth
+from zoom_actions.schema import types_of
 
 PNG = b"\x89PNG\r\n\x1a\n sandbox"
 
@@ -38,6 +42,36 @@ def ids_for(action: dict, seed: dict) -> dict[str, Any]:
     return values
 
 
+def is_file(action: dict, name: str) -> bool:
+    """A file upload as the runtime sends one: marked so, or any object-typed
+    multipart part (Zoom types some uploads ``object``, e.g. the fax file)."""
+    loc = action["parameters"][name]
+    return bool(loc.get("file")) or (loc["in"] == "multipart"
+                                     and "object" in types_of(action["input_schema"]["properties"][name]))
+
+
+def _branch_params(action: dict, out: dict[str, Any], synth: Synth) -> dict[str, Any]:
+    """For a union body: ``out`` plus what one branch also requires (the flat
+    schema cannot require it: EXPORT needs dates, DELETE does not), taking the
+    first branch the rebuilt body then satisfies."""
+    rb = action.get("request_body") or {}
+    branches = (rb.get("schema") or {}).get("oneOf") or (rb.get("schema") or {}).get("anyOf") or []
+    if rb.get("kind") != "union" or not rb.get("content_type", "").endswith("json"):
+        return out
+    props = action["input_schema"]["properties"]
+    top = {n: loc["path"][0] for n, loc in action["parameters"].items() if loc["in"] == "body" and loc.get("path")}
+    for branch in branches:
+        needs = set(branch.get("required", ())) if isinstance(branch, dict) else set()
+        trial = dict(out)
+        for name, key in top.items():
+            if key in needs and name not in trial:
+                trial[name] = synth.value(props[name], name)
+        body = unflatten(action, trial).body
+        if body is not None and Draft202012Validator(relax(branch)).is_valid(body):
+            return trial
+    return out
+
+
 def params_for(action: dict, seed: dict, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Required flat params (synthesized from the schema, with seeded ids)."""
     schema = action["input_schema"]
@@ -56,8 +90,9 @@ def params_for(action: dict, seed: dict, extra: dict[str, Any] | None = None) ->
     for name in schema.get("required", ()):
         if name not in out:
             out[name] = synth.value(props[name], name)
-    for name, loc in action["parameters"].items():
-        if loc.get("file") and name in out:
+    out = _branch_params(action, out, synth)
+    for name in action["parameters"]:
+        if name in out and is_file(action, name):
             out[name] = {"filename": "background.png", "content_base64": base64.b64encode(PNG).decode()}
     out.update(EXTRA.get(action["name"], {}))
     out.update(extra or {})
