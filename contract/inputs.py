@@ -390,6 +390,10 @@ def choose(action: dict) -> dict[str, dict]:
     chosen: dict[str, dict] = {}
     for variant, options in valid.items():
         exact = [p for _, p in options if branch_matches(action, p) == 1]
+        # a body that several overlapping branches accept fails the spec's strict oneOf: an input that sends
+        # no union body at all (its other parameters still checked) is the better second choice
+        unambiguous = [p for _, p in options if branch_matches(action, p) in (None, 1)]
         plain = [p for t, p in options if t == variant]
-        chosen[variant] = (exact or plain or [p for _, p in options])[0]
+        chosen[variant] = (exact or [p for p in plain if p in unambiguous] or unambiguous or plain
+                           or [p for _, p in options])[0]
     return chosen
