@@ -37,8 +37,8 @@ count = int("rich" in sys.modules)
 OURS_INDEX = _PRELUDE + """\
 from zoom_actions import load_catalog
 count = len(load_catalog().names())
-import resource
-rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process image's peak RSS (ru_maxrss would include the forking parent's, kept across exec)
+rss_mb = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')) / 1024
 print(json.dumps({'s': time.perf_counter() - t0, 'count': count, 'modules': len(sys.modules), 'rss_mb': rss_mb}))
 """
 
