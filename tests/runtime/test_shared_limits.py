@@ -63,7 +63,8 @@ def test_one_round_trip_per_decision_and_a_window_on_redis_time(redis_url):
     client.flushdb()
     limiter = RedisRateLimiter(client, "free", "acct-1")
     waits = [limiter.reserve("LIGHT") for _ in range(6)]   # 4 a second
-    assert waits[:4] == [0.0] * 4 and 0.8 < waits[4] <= 1.0 and waits[5] >= waits[4]
+    # the 5th and 6th wait for the 1st and 2nd to leave the window: about a second (less the time elapsed)
+    assert waits[:4] == [0.0] * 4 and 0.8 < waits[4] <= 1.0 and 0.8 < waits[5] <= 1.0
     other = RedisRateLimiter(client, "free", "acct-2")     # another account has its own budget
     assert other.reserve("LIGHT") == 0.0
     assert client.zcard(limiter.key("LIGHT")) == 6 and "acct-1" not in limiter.key("LIGHT")
