@@ -93,8 +93,10 @@ def test_project_allowlist_is_small_and_names_real_actions(catalog):
     entries = check.load_allowlist()
     found_by_prism = [e for e in entries if e.get("source", "prism") in ("prism", "response")]
     found_offline = [e for e in entries if e.get("source") == "inputs"]   # checked below, without Prism
-    assert 0 < len(found_by_prism) <= 9
-    assert len(found_offline) <= 9
+    # small: at most 1% of the catalog (24 at 2,444 actions; it was 9 of 569), each a spec defect with its reason
+    cap = max(9, len(catalog) // 100)
+    assert 0 < len(found_by_prism) <= cap
+    assert len(found_offline) <= cap
     assert len(found_by_prism) + len(found_offline) == len(entries)
     for e in entries:
         assert e["action"] in catalog, e
