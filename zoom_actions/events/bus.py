@@ -10,7 +10,6 @@ order per handler).
 from __future__ import annotations
 
 import fnmatch
-import inspect
 import logging
 import os
 from pathlib import Path
@@ -52,38 +51,39 @@ class Events:
     def _matches(self, patterns: tuple[str, ...], kind: str) -> bool:
         return any(fnmatch.fnmatchcase(kind, p) for p in patterns)
 
+    def _deliveries(self, limit: int):
+        """The delivery order, sans I/O: yields ``(handler, event)`` for each call to make and is
+        sent back whether it succeeded; a handler's event is marked delivered only after that (or
+        when the handler does not take the event), and a failure leaves its later events waiting."""
+        for key, patterns, fn in self._handlers:
+            for seq, event in self.log.pending(key, limit):
+                if self._matches(patterns, event.type):
+                    ok = yield fn, event
+                    if not ok:
+                        log.error("event handler %s failed on %s: will retry", key, event.id)
+                        break
+                self.log.delivered(key, seq)
+
     def run_pending(self, limit: int = 1000) -> int:
         """Deliver what each handler has not had yet; the number of handler calls."""
-        calls = 0
-        for key, patterns, fn in self._handlers:
-            for seq, event in self.log.pending(key, limit):
-                if self._matches(patterns, event.type):
-                    try:
-                        result = fn(event)
-                        if inspect.isawaitable(result):
-                            import asyncio
-                            asyncio.run(_await(result))
-                    except Exception as exc:  # noqa: BLE001 - a failing handler is retried, not fatal
-                        log.error("event handler %s failed on %s (%s): will retry", key, event.id, type(exc).__name__)
-                        break
-                    calls += 1
-                self.log.delivered(key, seq)
-        return calls
+        from ..hooks import run_sync
+        return _drive(self._deliveries(limit), lambda fn, event: run_sync(fn(event)))
 
     async def arun_pending(self, limit: int = 1000) -> int:
-        calls = 0
-        for key, patterns, fn in self._handlers:
-            for seq, event in self.log.pending(key, limit):
-                if self._matches(patterns, event.type):
-                    try:
-                        result = fn(event)
-                        if inspect.isawaitable(result):
-                            await result
-                    except Exception as exc:  # noqa: BLE001
-                        log.error("event handler %s failed on %s (%s): will retry", key, event.id, type(exc).__name__)
-                        break
-                    calls += 1
-                self.log.delivered(key, seq)
+        from ..hooks import run_async
+        calls, flow = 0, self._deliveries(limit)
+        step = next(flow, None)
+        while step is not None:
+            try:
+                await run_async(step[0](step[1]))
+                ok = True
+            except Exception:  # noqa: BLE001 - a failing handler is retried, not fatal
+                ok = False
+            calls += ok
+            try:
+                step = flow.send(ok)
+            except StopIteration:
+                step = None
         return calls
 
     def webhook_app(self, secret_tokens: list[str] | None = None, *, path: str = "/zoom/events", **options):
@@ -91,5 +91,19 @@ class Events:
         return webhook_app(self, secret_tokens, path=path, **options)
 
 
-async def _await(awaitable):
-    return await awaitable
+def _drive(flow, call) -> int:
+    """Run ``_deliveries`` with a synchronous ``call(handler, event)``; the number of calls made."""
+    calls = 0
+    step = next(flow, None)
+    while step is not None:
+        try:
+            call(*step)
+            ok = True
+        except Exception:  # noqa: BLE001 - a failing handler is retried, not fatal
+            ok = False
+        calls += ok
+        try:
+            step = flow.send(ok)
+        except StopIteration:
+            step = None
+    return calls
