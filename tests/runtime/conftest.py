@@ -46,3 +46,25 @@ def make_tk(server, catalog):
 @pytest.fixture
 def tk(make_tk):
     return make_tk()
+
+
+@pytest.fixture()
+def sandbox(catalog):
+    """The sandbox served on a loopback port (uvicorn, in a thread), closed after the test."""
+    from zoom_actions.sandbox import make_server
+    from zoom_actions.sandbox.server import RunningSandbox
+    running = RunningSandbox(make_server(None, 0, catalog=catalog), owns_store=True)
+    yield running
+    running.close()
+
+
+@pytest.fixture()
+def conns(tmp_path, monkeypatch):
+    """Connections in a fresh SQLite store, sealed under a key set as a deployment sets it."""
+    from zoom_actions.connections import Connections
+    from zoom_actions.store import open_store
+    from zoom_actions.vault import new_key
+    monkeypatch.setenv("ZOOM_ACTIONS_SECRET_KEY", new_key())
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    yield Connections(store)
+    store.close()

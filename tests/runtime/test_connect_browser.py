@@ -17,11 +17,8 @@ import pytest
 
 from zoom_actions import Toolkit
 from zoom_actions.connect_app import connect_app
-from zoom_actions.connections import Connections
 from zoom_actions.oauth import OAuthApp
 from zoom_actions.sandbox.oauth import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-from zoom_actions.store import open_store
-from zoom_actions.vault import new_key
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -39,23 +36,6 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield b
         b.close()
-
-
-@pytest.fixture()
-def sandbox(catalog):
-    from zoom_actions.sandbox import make_server
-    from zoom_actions.sandbox.server import RunningSandbox
-    running = RunningSandbox(make_server(None, 0, catalog=catalog), owns_store=True)
-    yield running
-    running.close()
-
-
-@pytest.fixture()
-def conns(tmp_path, monkeypatch):
-    monkeypatch.setenv("ZOOM_ACTIONS_SECRET_KEY", new_key())
-    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
-    yield Connections(store)
-    store.close()
 
 
 @pytest.fixture()

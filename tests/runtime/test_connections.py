@@ -12,30 +12,12 @@ import httpx2
 import pytest
 
 from zoom_actions import Toolkit
-from zoom_actions.connections import Connection, Connections
+from zoom_actions.connections import Connection
 from zoom_actions.oauth import OAuthApp, OAuthError, begin, finish, revoke
 from zoom_actions.sandbox.oauth import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-from zoom_actions.store import open_store
 from zoom_actions.vault import Vault, VaultError, new_key
 
 REDIRECT = "http://127.0.0.1:9/callback"   # never contacted: the test reads the redirect itself
-
-
-@pytest.fixture()
-def sandbox(catalog):
-    from zoom_actions.sandbox import make_server
-    from zoom_actions.sandbox.server import RunningSandbox
-    running = RunningSandbox(make_server(None, 0, catalog=catalog), owns_store=True)
-    yield running
-    running.close()
-
-
-@pytest.fixture()
-def conns(tmp_path, monkeypatch):
-    monkeypatch.setenv("ZOOM_ACTIONS_SECRET_KEY", new_key())   # as a deployment sets it
-    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
-    yield Connections(store)
-    store.close()
 
 
 def _app(sandbox) -> OAuthApp:

@@ -36,15 +36,6 @@ tk.close()
 """
 
 
-@pytest.fixture()
-def sandbox(catalog):
-    from zoom_actions.sandbox import make_server
-    from zoom_actions.sandbox.server import RunningSandbox
-    running = RunningSandbox(make_server(None, 0, catalog=catalog), owns_store=True)
-    yield running
-    running.close()
-
-
 @pytest.mark.parametrize("backend", ["sqlite", "redis"])
 def test_eight_processes_spend_each_refresh_token_once(sandbox, tmp_path, monkeypatch, backend, request):
     key = new_key()
