@@ -44,6 +44,21 @@ class AuthFailure(Exception):
         super().__init__(scrub(message))
 
 
+def token_body(content: bytes) -> dict:
+    """A token endpoint's answer as a dict ({} when it is not a JSON object, or nested past the
+    parser's depth), with the tokens in it masked from then on."""
+    try:
+        body: Any = json.loads(content) if content else {}
+    except (ValueError, RecursionError):
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    for key in ("access_token", "refresh_token"):
+        if isinstance(body.get(key), str):
+            remember(body[key])
+    return body
+
+
 class Provider:
     kind = "none"
     refreshable = False
@@ -135,15 +150,7 @@ class _OAuthProvider(Provider):
         return self.token_url, headers, urlencode(self._form()).encode()
 
     def accept(self, status: int, content: bytes) -> str:
-        try:
-            body: Any = json.loads(content) if content else {}
-        except (ValueError, RecursionError):   # not JSON, or nested past the parser's depth
-            body = {}
-        if not isinstance(body, dict):
-            body = {}
-        for key in ("access_token", "refresh_token"):
-            if isinstance(body.get(key), str):
-                remember(body[key])
+        body = token_body(content)
         if status != 200 or not isinstance(body.get("access_token"), str) or not body["access_token"]:
             reason = body.get("reason") or body.get("error_description") or body.get("message") or ""
             error = body.get("error") or ""

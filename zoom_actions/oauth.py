@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -115,30 +114,25 @@ def revoke(app: OAuthApp, token: str, *, http=None) -> None:
 
 
 def _token_call(app: OAuthApp, form: dict[str, str], http, url: str | None = None) -> dict:
+    from .auth import token_body
     from .redact import remember, scrub
-    from .transport import http as httpx_module
+    from .session import TOKEN_RESPONSE_CAP
+    from .transport import http as httpx_module, read_capped
     basic = base64.b64encode(f"{app.client_id}:{app.client_secret}".encode()).decode()
     remember(basic)
     remember(app.client_secret)
     client = http or httpx_module().Client(timeout=30, follow_redirects=False)
     try:
-        resp = client.post(url or app.token_url, data=form, headers={"Authorization": "Basic " + basic,
-                                                                    "Accept": "application/json"})
-        content = resp.content[:65536]
+        resp = client.send(client.build_request("POST", url or app.token_url, data=form,
+                                                headers={"Authorization": "Basic " + basic,
+                                                         "Accept": "application/json"}), stream=True)
+        content = read_capped(resp, TOKEN_RESPONSE_CAP)   # read with a cap, as the runtime's token requests are
     except Exception as exc:  # noqa: BLE001 - an unreachable endpoint is a message, not a traceback
         raise OAuthError(f"Could not reach {url or app.token_url}: {type(exc).__name__}: nothing was stored.") from None
     finally:
         if http is None:
             client.close()
-    try:
-        body = json.loads(content) if content else {}
-    except (ValueError, RecursionError):
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
-    for key in ("access_token", "refresh_token"):
-        if isinstance(body.get(key), str):
-            remember(body[key])
+    body = token_body(content)
     if resp.status_code != 200 or (url is None and not isinstance(body.get("access_token"), str)):
         if 300 <= resp.status_code < 400:
             detail = "a redirect, which is never followed for a token request"
