@@ -71,6 +71,11 @@ class Provider:
     def invalidate(self, failed: str) -> None:
         """Zoom rejected ``failed``; drop it if it is still the cached one."""
 
+    def expires_in(self) -> float | None:
+        """Seconds until the cached token is due for replacement (None: unknown or nothing cached);
+        a long-lived connection that carries a token (Zoom's event WebSocket) reconnects then."""
+        return None
+
     def token_request(self) -> tuple[str, dict[str, str], bytes]:
         raise AuthFailure("this credential cannot be refreshed")
 
@@ -134,6 +139,10 @@ class _OAuthProvider(Provider):
         tok = self._token
         if tok is not None and tok.reveal() == failed:
             self._token = None
+
+    def expires_in(self) -> float | None:
+        exp = self._expires_at
+        return None if exp is None or self._token is None else max(0.0, exp - time.monotonic())
 
     def _basic(self) -> str:
         raw = f"{self.client_id}:{self._client_secret.reveal()}".encode()

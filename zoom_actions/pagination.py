@@ -39,8 +39,9 @@ class PageState:
             base["next_page_token"] = token
             return base
         number, count = data.get("page_number"), data.get("page_count")
+        # a list paged by number may answer a token too, which its request cannot send: the number goes on
         if (plan.pagination in ("page_number", "next_page_token") and "page_number" in plan.action["parameters"]
-                and not token and type(number) is int and type(count) is int and number < count):
+                and type(number) is int and type(count) is int and number < count):
             base["page_number"] = number + 1
             return base
         return None

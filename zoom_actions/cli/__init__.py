@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Callable
 
-from . import catalog, connect, diff, events, export, generate, governance, mcp, run, sandbox
+from . import catalog, connect, diff, events, export, generate, governance, mcp, run, sandbox, triggers
 
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
@@ -28,6 +28,7 @@ COMMANDS: dict[str, Command] = {
     "connect": connect.CONNECT,
     "connections": connect.CONNECTIONS,
     "events": (events.HELP, events.setup, events.run),
+    "triggers": (triggers.HELP, triggers.setup, triggers.run),
     "policy": governance.POLICY,
     "audit": governance.AUDIT,
 }

@@ -1,4 +1,4 @@
-"""`zoom-actions events serve|tail`: receive Zoom's webhooks; read the event log."""
+"""`zoom-actions events serve|subscribe|tail`: receive Zoom's webhooks or its event WebSocket; read the event log."""
 
 from __future__ import annotations
 
@@ -19,6 +19,14 @@ def setup(p: argparse.ArgumentParser) -> None:
                        help="Zoom's secret token (repeatable while rotating; default: $ZOOM_WEBHOOK_SECRET_TOKEN, "
                             "comma-separated)")
     serve.add_argument("--log", default=None, help="the event log (SQLite; default: beside the store)")
+    subscribe = sub.add_parser("subscribe", help="Zoom's event WebSocket (Server-to-Server OAuth from ZOOM_ACCOUNT_ID, "
+                               "ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET)")
+    subscribe.add_argument("--subscription", required=True, help="the WebSocket event subscription's ID")
+    subscribe.add_argument("--url", default="wss://ws.zoom.us/ws", help="the subscription's endpoint (no token)")
+    subscribe.add_argument("--on-takeover", choices=("stop", "wait"), default="stop",
+                           help="when another connection takes the subscription: stop (default), or wait 15 min "
+                                "and take it back")
+    subscribe.add_argument("--log", default=None, help="the event log (SQLite; default: beside the store)")
     ls = sub.add_parser("list", help="every event type Zoom documents (the event catalog)")
     ls.add_argument("--product", action="append", default=None)
     show = sub.add_parser("show", help="one event type: description, scopes, payload schema")
@@ -65,6 +73,19 @@ def run(args: argparse.Namespace) -> int:
               f"(log: {events.log.path})", file=sys.stderr)
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", lifespan="on")
         return 0
+    if args.events_command == "subscribe":
+        from ..events.websocket import WebSocketSubscription
+        try:
+            ws = WebSocketSubscription.from_env(args.subscription, events, url=args.url, on_takeover=args.on_takeover)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"zoom-actions events: subscribed at {ws.url} (log: {events.log.path})", file=sys.stderr)
+        outcome = ws.run_forever()
+        if outcome == "taken_over":
+            print("zoom-actions events: another connection took the subscription; stopped", file=sys.stderr)
+            return 1
+        return 0
     types = set(args.type) if args.type else None
     seen: set[str] = set()
     while True:
@@ -77,4 +98,4 @@ def run(args: argparse.Namespace) -> int:
         time.sleep(1.0)
 
 
-HELP = "receive Zoom's webhooks (verified, deduplicated, durable) and read the event log"
+HELP = "receive Zoom's webhooks (verified, deduplicated, durable) or its event WebSocket, and read the event log"

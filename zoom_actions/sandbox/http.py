@@ -48,6 +48,9 @@ class SandboxASGI:
         self.verbose = verbose
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "websocket":   # Zoom's event WebSocket: sandbox/websocket.py
+            await self.app.websocket.serve(scope, receive, send)
+            return
         if scope["type"] != "http":
             return
         headers = Headers((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"])
@@ -120,7 +123,11 @@ class SandboxServer:
         config = uvicorn.Config(SandboxASGI(app, max_body=max_body, body_timeout=body_timeout, verbose=verbose),
                                 log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=5,
                                 h11_max_incomplete_event_size=64 * 1024, limit_concurrency=1000,
-                                server_header=False, timeout_graceful_shutdown=2)
+                                server_header=False, timeout_graceful_shutdown=2,
+                                # WebSockets through the websockets package (its sans-I/O protocol, which
+                                # uvicorn's deprecated "websockets" option will point at); clients only send
+                                # heartbeats, and Zoom's keep-alive is the heartbeat, not protocol pings
+                                ws="websockets-sansio", ws_max_size=64 * 1024, ws_ping_interval=None)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 

@@ -60,6 +60,16 @@ class OAuthServer:
             grant = self._grants.get(info["grant"], {})
             return info["revoked"] or grant.get("revoked", False) or time.time() >= info["expires"]
 
+    def valid_until(self, token: str) -> float | None:
+        """When a token this server issued stops working (epoch seconds); None for a token it did not
+        issue or that no longer works (the event WebSocket takes only this server's live tokens)."""
+        with self._lock:
+            info = self._access.get(token)
+            grant = self._grants.get(info["grant"], {}) if info else {}
+            if info is None or info["revoked"] or grant.get("revoked", False) or time.time() >= info["expires"]:
+                return None
+            return info["expires"]
+
     # --- HTTP -------------------------------------------------------------------------
 
     def handle(self, method: str, path: str, query: dict, headers, body: bytes) -> tuple[int, dict, bytes]:

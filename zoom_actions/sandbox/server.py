@@ -24,7 +24,7 @@ import traceback
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import history, ids, meetings, registrants, users  # noqa: F401  (handlers register on import)
+from . import history, ids, meetings, registrants, reports, users  # noqa: F401  (handlers register on import)
 from .context import HANDLERS, Reply, Req
 from .errors import ZoomError, invalid_token, meeting_not_found, user_not_found, webinar_not_found
 from .faults import Faults
@@ -61,6 +61,8 @@ class Sandbox:
         self.seed_ids = seed(store)
         from .oauth import OAuthServer
         self.oauth = OAuthServer()   # Zoom's /oauth/* on the sandbox's own host
+        from .websocket import WebSocketHub
+        self.websocket = WebSocketHub(self.oauth)   # Zoom's event WebSocket, /ws; publish() from any thread
 
     def reset(self) -> dict:
         """Forget every change: back to the freshly seeded state."""
