@@ -32,6 +32,13 @@ def unbound_limiter(tk) -> None:
     tk.limiter.limits = {label: (10**9, window) for label, (_, window) in tk.limiter.limits.items()}
 
 
+def unbound_shared_limiter(tk, redis_url: str) -> None:
+    """As ``unbound_limiter``, with the state on the Redis at ``redis_url`` (one round trip a call)."""
+    from zoom_actions.shared_limits import RedisRateLimiter
+    tk.limiter = RedisRateLimiter(redis_url, "business", "bench")
+    tk.limiter.limits = {label: (10**9, window) for label, (_, window) in tk.limiter.limits.items()}
+
+
 def openai_tools(tk, *, names=None, products=None, description: str | None = None, **more) -> list[dict]:
     """``tk.tools(format="openai", ...)``; NotAvailable when the adapters are not there yet."""
     if not hasattr(tk, "tools"):

@@ -16,6 +16,8 @@ to bare httpx in the same mode.
 - LangChain: the caller ``openapi_spec_to_openai_fn`` returns (sync only;
   ``requests.request`` opens a new connection every call), beside bare
   ``requests.request`` doing the same.
+- The rate limiter: ``ZOOM_GET_A_MEETING`` with no limiter, the in-process
+  one and the Redis one (a redis-server of its own), side by side.
 """
 
 from __future__ import annotations
@@ -319,7 +321,68 @@ def run(ctx: Context) -> Section:
                              "(sync `requests.request`, a new connection every call), beside bare "
                              "`requests.request`.")
         _goals(ctx, section, all_rows, base)
+        _limiter_cost(section, base, rounds, per_round, warmup)
     return section
+
+
+LIMITERS = {"off": "limiter off", "process": "in-process limiter", "redis": "Redis limiter (shared)"}
+
+
+def _limiter_cost(section: Section, base: str, rounds: int, per_round: int, warmup: int) -> None:
+    """ZOOM_GET_A_MEETING (sync) with no limiter, the in-process one and the Redis one (a redis-server on
+    a loopback port of its own), limits raised beyond the load: what one decision costs, interleaved."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from .load.harness import RedisServer
+    name, params = OPS["get"][0], _params("get")
+    table = Table(f"{name} (sync): the rate limiter's cost per call",
+                  ["limiter", "median µs", "p90 µs", "ratio to limiter off", "overhead µs", "calls"])
+    if shutil.which("redis-server") is None:
+        table.unavailable(LIMITERS["redis"], "redis-server is not installed")
+        section.tables.append(table)
+        return
+    work = Path(tempfile.mkdtemp(prefix="zoom-bench-redis-"))
+    redis = RedisServer(work)
+    try:
+        redis.start()
+        rows = []
+        for key in LIMITERS:
+            tk = ours.make_toolkit(base)
+            if key == "process":
+                ours.unbound_limiter(tk)
+            elif key == "redis":
+                ours.unbound_shared_limiter(tk, redis.url)
+            rows.append(Row(LIMITERS[key], "get", "sync", lambda tk=tk: ours.check_envelope(tk.execute(name, params))))
+        _time_sync(rows, rounds, per_round, warmup, set())
+        import redis as redis_py
+        client = redis_py.Redis.from_url(redis.url)
+        stat = client.info("commandstats").get("cmdstat_evalsha", {})   # a NOSCRIPT answer is a failed call
+        evals = int(stat.get("calls", 0)) - int(stat.get("failed_calls", 0))
+        client.close()
+    finally:
+        redis.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    off = rows[0]
+    for row in rows:
+        if not row.times:
+            table.add(row.label, f"not available: {row.reason or 'no timings'}", "", "", "", "")
+            continue
+        table.add(row.label, f"{row.median * 1e6:.0f}", f"{row.p90 * 1e6:.0f}", f"{row.median / off.median:.2f}x",
+                  f"{(row.median - off.median) * 1e6:+.0f}", len(row.times))
+    shared = rows[-1]
+    calls = len(shared.times) + 1 + (warmup if shared.times else 0)
+    table.notes.append(f"Same server, same call, {rounds} interleaved rounds of {per_round} after {warmup} warm-up "
+                       f"calls. Limits raised beyond any load (the bookkeeping without pacing). Redis: "
+                       f"{evals} script calls for {calls} calls (one round trip a decision; nothing Zoom said "
+                       "was news, so nothing was written back).")
+    section.tables.append(table)
+    if shared.times and off.times:
+        section.goals.append(Goal(f"{name}: the Redis limiter costs one round trip a call (report the median)",
+                                  f"{evals / calls:.2f} round trips a call; median {shared.median * 1e6:.0f} µs vs "
+                                  f"{off.median * 1e6:.0f} µs without a limiter ({shared.median / off.median:.2f}x)",
+                                  evals == calls))
 
 
 def _find(rows: list[Row], label_prefix: str, op: str, mode: str) -> Row | None:

@@ -27,7 +27,7 @@ from urllib.parse import urljoin, urlsplit
 from .auth import AuthFailure
 from .errors import fail, http_failure, ok, rate_limit_failure, zoom_code
 from .gateways import check_url
-from .limiter import LimiterUnavailable
+from .limiter import BeyondDeadline, CapReached, LimiterUnavailable, cap_subject
 from .prepare import ActionPlan, PreparedRequest
 from .retry import classify_429, is_timeout, may_resend_after_error, may_resend_after_status, not_sent
 from .transport import DeadlineExceeded, ResponseTooLarge
@@ -92,21 +92,23 @@ def send_flow(plan: ActionPlan, req: PreparedRequest, cfg: CallSettings):
     refreshed = False
     failed_token = None
     maybe_delivered = False
+    limiter = cfg.limiter
+    subject = cap_subject(plan.action, req.path) if limiter is not None else None   # whose 100-a-day cap
     while True:
-        if cfg.limiter is not None:
-            try:
-                wait = cfg.limiter.reserve(plan.label)
-            except LimiterUnavailable as exc:
-                return fail(f"{plan.name}: {exc}")
-            if wait > 0:
-                if not _fits(cfg, wait):
-                    return _deadline_failure(plan, "waiting for the client-side rate limiter")
-                yield Sleep(wait)
         try:
             token = yield NeedToken(failed_token, cfg.tokens)
         except AuthFailure as exc:
             return fail(f"{plan.name}: {exc}")
         failed_token = None
+        if limiter is not None:   # after the token: only the wait stands between the slot and the send
+            try:
+                wait = limiter.reserve(plan.label, subject, max_wait=cfg.deadline - time.monotonic())
+            except (LimiterUnavailable, BeyondDeadline) as exc:
+                return fail(f"{plan.name}: {exc}")
+            except CapReached as exc:
+                return fail(f"{plan.name}: {exc}", data=exc.data)
+            if wait > 0:
+                yield Sleep(wait)
         url = cfg.gateway.url(provider.api_base, req.path, req.query, server=plan.server)
         headers = {**req.headers, "Authorization": "Bearer " + token}
         try:
@@ -130,9 +132,11 @@ def send_flow(plan: ActionPlan, req: PreparedRequest, cfg: CallSettings):
                 continue
             return _transport_failure(plan, exc, attempt)
         status = answer.status
-        if 200 <= status < 300:
-            return ok(parse_body(answer))
         body = parse_body(answer)
+        if limiter is not None:   # Zoom's word on the account's budget (other apps spend it too)
+            limiter.learn(plan.label, subject, status, answer.headers, body)
+        if 200 <= status < 300:
+            return ok(body)
         code, message = zoom_code(body)
         if status == 401 and provider.refreshable and not refreshed and code in (124, None):
             refreshed = True

@@ -70,6 +70,7 @@ class HTTPSession:
             attempt_deadline.reset(mark)
 
     def token(self, failed: str | None, tokens=None) -> str:
+        self._sync()   # the client exists before the rate limiter's slot is taken: its first send is not late
         return (tokens or self.tokens).get(self._fetch, failed)
 
     # --- async ----------------------------------------------------------------------
@@ -109,6 +110,7 @@ class HTTPSession:
             attempt_deadline.reset(mark)
 
     async def atoken(self, failed: str | None, tokens=None) -> str:
+        await self._async()   # as in token(): the loop's client exists before a slot is taken
         return await (tokens or self.tokens).aget(self._afetch, failed)
 
     # --- closing --------------------------------------------------------------------
