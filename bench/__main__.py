@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from . import catalog_build, cold_start, langchain_converter, per_call, throughput, tokens
+from . import catalog_build, cold_start, langchain_converter, per_call, search_latency, throughput, tokens
 from .common import ROOT, Context, Goal, Section, Table, short_error
 
 SECTIONS = {
@@ -31,6 +31,7 @@ SECTIONS = {
     "throughput": throughput.run,
     "tokens": tokens.run,
     "langchain": langchain_converter.run,
+    "search": search_latency.run,
 }
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.md"
 VERSIONS = ("zoom-actions", "httpx", "fastmcp", "httpx2", "mcp", "langchain-community", "langchain-classic",

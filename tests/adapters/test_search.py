@@ -1,51 +1,93 @@
-"""``search``: natural-language tasks -> action names, offline, on two
-hand-labeled sets (``search_tasks.json``, used while building the ranker,
-and ``search_tasks_heldout.json``, written after it was frozen)."""
+"""``search``: natural-language tasks -> action names, offline.
+
+Four hand-labeled sets: ``search_tasks.json`` (used while building the first,
+lexical ranker) and ``search_tasks_heldout.json`` (written after it was
+frozen), scored on the default selection; ``search_tasks_untouched.json``
+(written before the hybrid ranker, never edited or tuned on since) and
+``search_tasks_tuning.json`` (used to tune it), scored on the full catalog,
+every product and the master-account APIs included."""
 
 from __future__ import annotations
 
 import json
-import time
+import logging
+import socket
+import sys
 from pathlib import Path
 
 import pytest
 
-from zoom_actions.search import index_for, search, stem, tokens
+from zoom_actions import embedding
+from zoom_actions.adapters.selection import select_names
+from zoom_actions.search import Index, index_for, named_products, search, stem, tokens
 
 HERE = Path(__file__).parent
+OLD_SETS = ("search_tasks.json", "search_tasks_heldout.json")
+NEW_SETS = ("search_tasks_untouched.json", "search_tasks_tuning.json")
+
+
+def _tasks(file: str) -> list[dict]:
+    return json.loads((HERE / file).read_text())["tasks"]
 
 
 def _recall(catalog, file: str) -> tuple[float, float, int]:
-    """Over the default selection (every product but the master-account APIs), as tk.search() ranks."""
-    from zoom_actions.adapters.selection import select_names
-    tasks = json.loads((HERE / file).read_text())["tasks"]
-    standard = select_names(catalog)
+    """Recall@1 and @5 as ``tk.search()`` ranks: the old sets over the default selection (every product but
+    the master-account APIs), the new ones over the whole catalog or the products a task names."""
+    default = "standard" if file in OLD_SETS else "all"
+    tasks = _tasks(file)
     at1 = at5 = 0
     for task in tasks:
-        got = search(catalog, task["task"], k=5, names=standard)
+        names = select_names(catalog, products=task.get("products") or default)
+        got = search(catalog, task["task"], k=5, names=names)
         at1 += bool(got) and got[0] in task["expect"]
         at5 += any(name in task["expect"] for name in got)
     return at1 / len(tasks), at5 / len(tasks), len(tasks)
 
 
 def test_labeled_tasks_are_valid(catalog):
-    for file in ("search_tasks.json", "search_tasks_heldout.json"):
-        tasks = json.loads((HERE / file).read_text())["tasks"]
-        assert len({t["task"] for t in tasks}) == len(tasks)
+    products = set(catalog.products())
+    seen: set[str] = set()
+    for file in OLD_SETS + NEW_SETS:
+        tasks = _tasks(file)
+        texts = {t["task"] for t in tasks}
+        assert len(texts) == len(tasks), file
+        if file in NEW_SETS:
+            assert len(tasks) >= 100 and not texts & seen, file   # the halves share no task
+            seen |= texts
         for t in tasks:
             assert t["expect"] and all(name in catalog for name in t["expect"]), t
-    assert len(json.loads((HERE / "search_tasks.json").read_text())["tasks"]) >= 60
+            assert set(t.get("products", ())) <= products, t
+    assert len(_tasks("search_tasks.json")) >= 60
+
+
+def test_recall_on_the_untouched_half_does_not_regress(catalog):
+    """Measured once the ranker was frozen: 0.620 @1, 0.813 @5 (the first, lexical ranker: 0.515, 0.713)."""
+    r1, r5, n = _recall(catalog, "search_tasks_untouched.json")
+    print(f"\nsearch_tasks_untouched.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
+    assert r1 >= 0.60 and r5 >= 0.80
+
+
+@pytest.mark.xfail(strict=True, reason="issue 15's targets are not met on the untouched half: 0.620 @1, 0.813 @5")
+def test_recall_on_the_untouched_half_meets_the_targets(catalog):
+    r1, r5, _ = _recall(catalog, "search_tasks_untouched.json")
+    assert r1 >= 0.85 and r5 >= 0.97
+
+
+def test_recall_on_the_tuning_half(catalog):
+    r1, r5, n = _recall(catalog, "search_tasks_tuning.json")
+    print(f"\nsearch_tasks_tuning.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
+    assert r1 >= 0.85 and r5 >= 0.97
 
 
 def test_recall_on_the_labeled_set(catalog):
     r1, r5, n = _recall(catalog, "search_tasks.json")
-    print(f"\nsearch_tasks.json: {n} tasks, recall@1 {r1:.2f}, recall@5 {r5:.2f}")
+    print(f"\nsearch_tasks.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
     assert r5 >= 0.9 and r1 >= 0.75
 
 
 def test_recall_on_the_held_out_set(catalog):
     r1, r5, n = _recall(catalog, "search_tasks_heldout.json")
-    print(f"\nsearch_tasks_heldout.json: {n} tasks, recall@1 {r1:.2f}, recall@5 {r5:.2f}")
+    print(f"\nsearch_tasks_heldout.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
     assert r5 >= 0.8 and r1 >= 0.6
 
 
@@ -58,18 +100,100 @@ def test_the_issue_examples_rank_first(catalog, task, expected):
     assert search(catalog, task, k=5)[0] == expected
 
 
-def test_search_is_fast_and_restricted_to_candidates(catalog):
+@pytest.mark.parametrize("task,product", [
+    ("list the members of a channel in Team Chat", "team-chat"),
+    ("delete a recording in the contact center", "contact-center"),
+    ("list my recordings in Zoom Phone", "phone"),
+    ("get the settings of a Zoom Room", "rooms"),
+])
+def test_a_task_that_names_a_product_stays_in_it(catalog, task, product):
+    got = search(catalog, task, k=3)
+    assert got and all(catalog.entry(n)["product"] == product for n in got), got
+
+
+def test_master_account_twins_rank_below_their_product_twins_unless_asked(catalog):
+    for task in ("get a meeting's details", "list the users", "update a user's settings", "list call queues"):
+        got = search(catalog, task, k=20)
+        for name in got:
+            if catalog.entry(name)["product"].endswith("-ma") and name.removesuffix("_MA") in got:
+                assert got.index(name.removesuffix("_MA")) < got.index(name), (task, got)
+    asked = search(catalog, "update a user's settings in a sub account", k=5)
+    assert "ZOOM_UPDATE_USER_SETTINGS_MA" in asked and asked.index("ZOOM_UPDATE_USER_SETTINGS_MA") < (
+        asked.index("ZOOM_UPDATE_USER_SETTINGS") if "ZOOM_UPDATE_USER_SETTINGS" in asked else 5)
+
+
+def test_named_products():
+    assert named_products("post in the Team Chat channel")[0]["team-chat"] == 1.0
+    assert named_products("schedule a meeting for a user in a sub account") == ({}, True)
+    assert named_products("who attended my last meeting") == ({}, False)
+
+
+def test_search_is_restricted_to_candidates_and_empty_for_nonsense(catalog):
     index_for(catalog)   # latency is measured by `make bench`, not asserted here (a loaded CI machine is noisy)
     phone = catalog.filter(products="phone")
     got = search(catalog, "list the recordings of a meeting", k=5, names=phone)
     assert got and set(got) <= set(phone)
     assert search(catalog, "", k=5) == [] and search(catalog, "meeting", k=0) == []
     assert search(catalog, "zzzzqqq", k=5) == []
+    assert search(catalog, "list users", k=5, names=[]) == []
+
+
+def test_the_index_is_built_once_per_catalog(catalog):
+    assert index_for(catalog) is index_for(catalog)
 
 
 def test_tokenizer_and_stemmer():
     assert tokens("Who attended jane@example.com's Q&A?") == ["attend", "email", "qa"]
     assert stem("meetings") == stem("meeting") and stem("summaries") == "summary" and stem("addresses") == "address"
+    # Zoom's joined and split spellings meet, in the index and in tasks alike
+    assert tokens("List subAccounts") == tokens("list sub accounts") == ["list", "subaccount"]
+    assert tokens("who never showed up") == ["noshow"] and tokens("the 1:1 with Sam") == ["oneonone", "sam"]
+
+
+def test_the_model_loads_offline(monkeypatch):
+    """wordllama's weights and tokenizer come from its wheel: no connection is opened, nothing downloaded,
+    and the root logger is left as it was."""
+    pytest.importorskip("wordllama")
+
+    def no_network(*args, **kwargs):
+        raise OSError("network disabled in this test")
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setattr(embedding, "_model", embedding._UNSET)
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    assert embedding.model() is not None
+    vectors = embedding.embed(["who attended my last meeting", "list my meetings"])
+    assert vectors.shape == (2, 256)
+    assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-4
+    assert root.handlers == handlers
+
+
+def test_without_the_model_search_is_lexical_and_says_so_once(catalog, monkeypatch, caplog, tmp_path):
+    monkeypatch.setitem(sys.modules, "wordllama", None)   # as if the `search` extra were not installed
+    monkeypatch.setattr(embedding, "_model", embedding._UNSET)
+    with caplog.at_level(logging.WARNING, logger="zoom_actions.embedding"):
+        first, second = Index(catalog, cache=tmp_path), Index(catalog, cache=tmp_path)
+    assert not first.semantic and not second.semantic
+    assert [r.getMessage() for r in caplog.records].count(caplog.records[0].getMessage()) == 1
+    assert "wordllama is not installed" in caplog.records[0].getMessage() and len(caplog.records) == 1
+    top = [first.names[i] for i in first.rank("who attended my last meeting", 3)]
+    assert top[0] == "ZOOM_GET_PAST_MEETING_PARTICIPANTS"
+    assert not list(tmp_path.iterdir())   # no vectors without a model
+
+
+def test_vectors_are_cached_on_disk_by_what_is_embedded(tmp_path):
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("wordllama")
+    texts = ["meetings: list meetings", "phone: list call queues"]
+    first = embedding.matrix(texts, tmp_path)
+    files = list(tmp_path.glob("vectors-*.npy"))
+    assert len(files) == 1
+    stamp = files[0].stat().st_mtime_ns
+    again = embedding.matrix(texts, tmp_path)
+    assert np.array_equal(first, again) and files[0].stat().st_mtime_ns == stamp   # read, not rewritten
+    embedding.matrix(texts + ["rooms: list zoom rooms"], tmp_path)
+    assert len(list(tmp_path.glob("vectors-*.npy"))) == 2   # other texts, another key
 
 
 def test_toolkit_search_and_tools_search(toolkit):
@@ -77,3 +201,17 @@ def test_toolkit_search_and_tools_search(toolkit):
     tools = toolkit.tools(format="openai", search="who attended my last meeting", limit=3)
     assert [t["function"]["name"] for t in tools][0] == "ZOOM_GET_PAST_MEETING_PARTICIPANTS"
     assert len(tools) == 3
+
+
+def test_a_limited_selection_is_the_most_useful_first(toolkit, catalog):
+    meetings = [t["function"]["name"] for t in toolkit.tools(format="openai", products="meetings", limit=20)]
+    core = {"ZOOM_LIST_MEETINGS"} | {f"ZOOM_{v}_A_MEETING" for v in ("CREATE", "GET", "UPDATE", "DELETE")}
+    assert core <= set(meetings[:10]), meetings
+    assert not any("ARCHIVE" in n for n in meetings)
+    assert select_names(catalog, products="users", limit=2) == ["ZOOM_LIST_USERS", "ZOOM_GET_A_USER"]
+    phone = select_names(catalog, products="phone", limit=10)
+    assert "ZOOM_LIST_PHONE_USERS" in phone and len(phone) == 10
+    # named actions keep the caller's order; without a limit a selection stays in catalog order
+    assert select_names(catalog, names=["ZOOM_DELETE_A_MEETING", "ZOOM_LIST_MEETINGS"], limit=2) == [
+        "ZOOM_DELETE_A_MEETING", "ZOOM_LIST_MEETINGS"]
+    assert select_names(catalog, products="meetings") == catalog.filter(products="meetings")

@@ -37,8 +37,8 @@ def select_names(catalog, *, names: Iterable[str] | None = None, products=None, 
     """Action names matching every filter given, in catalog order, or best
     first when ``search`` ranks them. Without ``products`` (or ``names``) the
     master-account products are left out; ``products="all"`` keeps them. ``scopes`` keeps the actions a token
-    with those scopes can call. ``limit`` caps the result (with ``search``
-    and no ``limit``, the best ``DEFAULT_SEARCH_LIMIT``)."""
+    with those scopes can call. ``limit`` caps the result, the most useful first (``zoom_actions.usefulness``;
+    with ``search``, the best matches, and without ``limit`` the best ``DEFAULT_SEARCH_LIMIT``)."""
     wanted = None
     if names is not None:
         wanted = [names] if isinstance(names, str) else list(names)
@@ -66,6 +66,9 @@ def select_names(catalog, *, names: Iterable[str] | None = None, products=None, 
         from ..search import search as rank
         k = limit if limit is not None else DEFAULT_SEARCH_LIMIT
         return rank(catalog, search, k=k, names=selected)
-    if limit is not None:
+    if limit is not None:   # the most useful first (core CRUD of the main resources), not document order
+        if wanted is None:
+            from ..usefulness import most_useful_first
+            selected = most_useful_first(catalog, selected)
         selected = selected[: max(limit, 0)]
     return selected

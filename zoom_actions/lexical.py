@@ -1,0 +1,399 @@
+"""Lexical ranking: BM25F over what the catalog's index says of each action.
+
+Fields, with weights: the action's name, title, tags, short description,
+path and parameter names (all in ``index.json``, so the index builds
+without opening the 2,444 action documents; their longer descriptions and
+response fields did not find more of the labeled tasks). A light stemmer, a
+small hand-written synonym map for Zoom's vocabulary ("attended" ->
+participants, "join link" -> invitation, "move"/"reschedule" -> update) and
+a nudge towards the action's verb (a "who/what/show" task prefers reads;
+"move", "cancel", "schedule" prefer updates, deletes and creates).
+
+Scoring walks posting lists (only the actions that hold a query word), so a
+query costs a few thousand additions whatever the catalog's size.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from collections import Counter, defaultdict
+
+_STOP = set("""
+a an the of to for in on at by with from and or is are was were be been am do does did i me my mine we our us
+you your it its this that these those there here what which who whom whose how when where why can could
+would should will shall may might must please all any some every each no not just only also as into about
+up out over under again new get give show tell find see let make have has had want need s zoom""".split())
+# "me" and "my" carry no retrieval signal (Zoom's `me` is a parameter value, not a topic).
+
+# When a task happens says nothing about which action does it ("tomorrow", "4pm", "this month").
+_TIME = set("""today tomorrow tonight yesterday week weekly month monthly year yearly day daily morning afternoon
+evening noon midnight am pm hour hours minute monday tuesday wednesday thursday friday saturday sunday
+january february march april may june july august september october november december now right soon later
+made name named called""".split())
+_TIME_RE = re.compile(r"^\d+(?:am|pm|st|nd|rd|th|h|k)?$")
+
+# Query-side expansions: a word in a task -> catalog words it stands for.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "attend": ("participant",), "attended": ("participant",), "attendee": ("participant",),
+    "attendance": ("participant",), "joined": ("participant",), "who": ("participant", "user", "member", "list"),
+    "link": ("invitation", "join", "url"), "url": ("join", "invitation"), "share": ("invitation",),
+    "invite": ("invitation", "invite"), "invitation": ("invitation",),
+    "move": ("update",), "reschedule": ("update",), "change": ("update",), "edit": ("update",),
+    "rename": ("update",), "modify": ("update",), "postpone": ("update",), "push": ("update",),
+    "enable": ("update", "setting"), "disable": ("update", "setting"), "turn": ("update", "setting"),
+    "set": ("update",), "reset": ("update",), "mark": ("update", "status"), "approve": ("status", "update"),
+    "deny": ("status", "update"), "deactivate": ("status", "delete"), "activate": ("status",),
+    "cancel": ("delete",), "remove": ("delete", "remove"), "erase": ("delete",), "trash": ("delete", "recover"),
+    "purge": ("delete",), "restore": ("recover",), "undelete": ("recover",),
+    "schedule": ("create", "meeting"), "book": ("create", "meeting"), "assign": ("assign", "assignee"), "setup": ("create",),
+    "arrange": ("create",), "organize": ("create",), "start": ("create",), "register": ("registrant", "add"),
+    "registration": ("registrant",), "signed": ("registrant",), "signup": ("registrant",),
+    "rsvp": ("registrant",), "enroll": ("registrant",),
+    "sync": ("meeting",), "oneonone": ("meeting",), "kickoff": ("meeting",), "retro": ("meeting",),
+    "townhall": ("meeting",), "standup": ("meeting",), "huddle": ("meeting",), "catchup": ("meeting",),
+    "interview": ("meeting",), "session": ("meeting",), "allhands": ("meeting",), "hand": ("meeting",),
+    "summary": ("summary",), "recap": ("summary",), "notes": ("summary",), "minutes": ("summary",),
+    "ai": ("summary",), "transcript": ("recording", "transcript"), "video": ("recording",),
+    "record": ("recording",), "recorded": ("recording",), "made": (), "cloud": ("recording", "cloud"),
+    "viewed": ("analytics",), "downloaded": ("analytics", "download"), "views": ("analytics",),
+    "last": ("past",), "previous": ("past",), "ended": ("past",), "yesterday": ("past",),
+    "finished": ("past",), "recent": ("past", "history"), "earlier": ("past",),
+    "upcoming": ("upcoming",), "coming": ("upcoming",), "next": ("upcoming",), "future": ("upcoming",),
+    "scheduled": ("meeting", "list"),
+    "running": ("live", "status"), "end": ("status",), "live": ("live",), "ongoing": ("live",),
+    "employee": ("user",), "person": ("user",), "people": ("user", "member"), "colleague": ("user",),
+    "teammate": ("user",), "staff": ("user",), "member": ("member",), "left": ("status", "delete"),
+    "profile": ("user", "profile"), "photo": ("picture",), "avatar": ("picture",), "picture": ("picture",),
+    "passcode": ("password",), "password": ("password",), "pin": ("password", "pin"),
+    "available": ("presence", "status"), "busy": ("presence", "status"), "dnd": ("presence", "status"),
+    "disturb": ("presence", "status"), "away": ("presence", "status"), "presence": ("presence",),
+    "department": ("group", "dept"), "team": ("group",), "division": ("group",),
+    "usage": ("report", "usage"), "analytics": ("report", "analytics"), "statistics": ("report",),
+    "stats": ("report",), "metrics": ("report", "metric"), "audit": ("log", "report"),
+    "storage": ("cloud", "recording", "usage"), "active": ("active",), "inactive": ("inactive",),
+    "signin": ("sign", "activity"), "signout": ("sign", "activity"), "login": ("sign", "activity"),
+    "logout": ("sign", "activity"),
+    "answer": ("poll", "result"), "answered": ("poll", "result"), "vote": ("poll",), "quiz": ("poll",),
+    "survey": ("survey",), "feedback": ("survey",), "questionnaire": ("survey",), "question": ("qa",),
+    "questions": ("qa",), "q": ("qa",),
+    "showedup": ("participant",), "absent": ("absentee",), "absentee": ("absentee",), "noshow": ("absentee",),
+    "never": ("absentee",),
+    "speaker": ("panelist",), "presenter": ("panelist",), "panel": ("panelist",),
+    "youtube": ("livestream", "stream"), "stream": ("livestream", "stream"), "broadcast": ("livestream",),
+    "livestream": ("livestream", "stream"),
+    "template": ("template",), "archive": ("archive",), "archived": ("archive",),
+    "room": ("device", "room", "zoomroom"), "rooms": ("device", "room", "zoomroom"), "zoomroom": ("room",), "hardware": ("device",),
+    "h": ("h323",), "h323": ("h323", "sip"), "sip": ("sip",),
+    "zak": ("zak",), "token": ("token",),
+    "phone": ("phone",), "calls": ("call", "meeting"), "call": ("call", "meeting"), "dial": ("call",),
+    "history": ("history", "log"), "log": ("log",), "logs": ("log",),
+    "voicemail": ("voicemail", "voice", "mail"), "voicemails": ("voicemail", "voice", "mail"),
+    "listen": ("voicemail", "recording"), "read": ("read",),
+    "conversation": ("session", "conversation"), "pause": ("control",), "resume": ("control",),
+    "callout": ("invite", "control"), "doc": ("file", "document"), "docs": ("file", "document"), "text": ("sms",), "texts": ("sms",), "sms": ("sms",), "dnc": ("dnc",), "message": ("message", "sms"), "messages": ("message", "sms"),
+    "number": ("number",), "did": ("number",), "own": ("list",),
+    "queue": ("queue",), "agent": ("member",), "agents": ("member",),
+    "spam": ("block",), "block": ("block", "blocked"), "blocked": ("blocked", "block"),
+    "desk": ("desk", "workspace", "reservation"), "floor": ("workspace", "floor"), "deskphone": ("desk", "device"), "handset": ("desk", "device"),
+    "restart": ("reboot",), "reboot": ("reboot",),
+    "emergency": ("emergency",), "e911": ("emergency",), "office": ("address", "location"),
+    "site": ("site",), "sites": ("site",),
+    "attendant": ("receptionist",), "ivr": ("receptionist", "ivr"), "receptionist": ("receptionist",),
+    "contact": ("contact",), "directory": ("directory", "contact"),
+    "plan": ("plan",), "plans": ("plan",), "calling": ("calling",),
+    "quality": ("qos",), "qos": ("qos",), "jitter": ("qos",), "latency": ("qos",),
+    "assistant": ("assistant",), "delegate": ("assistant", "scheduler"),
+    "exists": ("check",), "whether": ("check",), "already": ("check", "past"),
+}
+
+# Words that stand only for their expansions: in Zoom's texts they mean
+# something else ("sync" is call-log synchronisation, "move" a member move).
+ALIASES = {"sync", "standup", "huddle", "catchup", "move", "reschedule", "postpone", "push", "interview",
+           "allhands", "kickoff", "retro", "townhall", "callout", "attend", "attended", "attendee", "attendance", "joined", "last", "previous",
+           "yesterday", "coming", "who", "employee", "person", "people", "colleague", "teammate", "staff",
+           "left", "signed", "recap", "notes", "minutes", "ai", "photo", "avatar", "spam", "restart",
+           "attendant", "quality", "jitter", "latency", "texts", "text", "usage", "storage", "audit",
+           "answer", "answered", "showedup", "absent", "book", "oneonone", "speaker", "presenter", "youtube",
+           "broadcast", "agent", "agents", "own", "department", "team", "division", "available", "busy",
+           "away", "disturb", "dnd", "running", "ended", "finished", "already", "share", "listen", "viewed",
+           "downloaded", "views", "exists", "whether", "office", "hardware", "handset", "deskphone"}
+
+_OWNER = {"my", "mine", "i", "me", "myself"}
+
+# Verb families: what the task wants to do, and the action-name verbs that do it.
+_VERBS = {
+    "read": {"get", "list", "check", "download", "sync"},
+    "create": {"create", "add", "enable", "assign", "upload", "perform", "batch", "duplicate", "send", "insert",
+               "invite", "generate", "import", "share", "grant", "promote", "schedule", "post", "start"},
+    "update": {"update", "change", "set", "use", "mark", "assign", "recover", "reboot", "upgrade", "activate",
+               "patch", "modify", "edit", "transfer", "move", "rotate", "control"},
+    "delete": {"delete", "remove", "unassign", "revoke"},
+}
+_INTENT_WORDS = {
+    "read": {"who", "what", "which", "show", "list", "get", "see", "find", "look", "fetch", "view",
+             "details", "detail", "how", "is", "are", "download", "listen", "check", "whether"},
+    "create": {"create", "schedule", "book", "add", "new", "register", "setup", "make", "invite", "signup",
+               "upload", "save", "give", "let", "block", "send", "post", "share", "assign", "grant", "publish",
+               "import", "export", "dm"},
+    "update": {"move", "reschedule", "change", "edit", "rename", "update", "modify", "enable", "disable",
+               "turn", "set", "reset", "approve", "deny", "mark", "end", "restore", "deactivate", "restart",
+               "postpone", "transfer", "rotate", "pause", "stop", "resume"},
+    "delete": {"delete", "cancel", "remove", "erase", "purge", "drop", "deactivate"},
+}
+
+
+def _by_stem(words):
+    return {stem(w) for w in words}
+
+
+def _stem_keys(mapping: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for word, syns in mapping.items():
+        key = stem(word)
+        out[key] = tuple(dict.fromkeys(out.get(key, ()) + tuple(stem(s) for s in syns)))
+    return out
+
+
+_FIELD_WEIGHTS = {"name": 3.0, "title": 2.5, "tags": 1.5, "short": 1.5, "path": 1.2, "params": 0.4}
+_K1, _B = 1.2, 0.6
+_DASHBOARD_FACTOR = 0.8   # a task that does not ask for the dashboard wants the meeting's own action
+_DASHBOARD_WORDS = {"dashboard", "metric", "qos", "quality", "health", "crc"}
+_RESCORED = 150     # candidates whose raw BM25 score is refined by the task's verb and the name
+_NAMED_ALIAS = 0.6  # the literal weight of an alias that names actions
+_SAID_VERB = 1.25  # an action whose verb is among the task's first words
+_NAME_BONUS = 1.0  # a name whose every word the task mentions scores up to twice as much
+_TOKEN = re.compile(r"[a-z0-9]+")
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# Zoom writes some words both joined and apart; the index and the tasks use one spelling.
+_PUNCTUATED = (("q&a", " qa "), ("h.323", " h323 "), ("e-mail", "email"), ("1:1", " oneonone "),
+               ("didn't", "did not"), ("don't", "do not"))
+_JOINED_SPELLINGS = {
+    "subaccount": ("sub account", "sub accounts"), "livestream": ("live stream", "live streams", "live streaming"),
+    "voicemail": ("voice mail", "voice mails"), "whiteboard": ("white board", "white boards"),
+    "signup": ("sign up", "signed up"), "setup": ("set up",), "allhands": ("all hands",),
+    "dnd": ("do not disturb",), "dnc": ("do not call",),
+    "noshow": ("never showed up", "never show up", "did not show up", "not show up", "no show", "no shows"),
+    "showedup": ("showed up", "show up"), "oneonone": ("one on one",), "addressbook": ("address book", "address books"),
+    "waitingroom": ("waiting room", "waiting rooms"), "unassigned": ("not assigned",),
+    "callout": ("call out", "calling out"), "townhall": ("town hall", "town halls"), "kickoff": ("kick off",),
+    "sms": ("text message", "text messages"), "zoomroom": ("zoom room", "zoom rooms"),
+    "signin": ("sign in", "signed in", "log in", "logged in"), "signout": ("sign out", "signed out", "log out", "logged out"),
+}
+_PHRASES = {tuple(spelling.split()): joined for joined, spellings in _JOINED_SPELLINGS.items() for spelling in spellings}
+_LONGEST_PHRASE: dict[str, int] = {}
+for _phrase in _PHRASES:
+    _LONGEST_PHRASE[_phrase[0]] = max(_LONGEST_PHRASE.get(_phrase[0], 0), len(_phrase))
+del _phrase
+
+
+def _join_phrases(words: list[str]) -> list[str]:
+    if not any(w in _LONGEST_PHRASE for w in words):
+        return words
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        longest = _LONGEST_PHRASE.get(words[i], 0)
+        for n in range(min(longest, len(words) - i), 1, -1):
+            joined = _PHRASES.get(tuple(words[i:i + n]))
+            if joined is not None:
+                out.append(joined)
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def stem(word: str) -> str:  # noqa: C901 - a handful of suffix rules
+    if len(word) <= 3:
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if word.endswith("ing") and len(word) > 5:
+        return word[:-3]
+    if word.endswith("ed") and len(word) > 4 and not word.endswith("eed"):
+        return word[:-2] if not word.endswith("ied") else word[:-3] + "y"
+    return word
+
+
+def tokens(text: str, *, keep_stop: bool = False) -> list[str]:
+    text = text or ""
+    if "@" in text:
+        text = _EMAIL.sub(" email ", text)
+    if not text.islower():
+        text = _CAMEL.sub(" ", text)
+    text = text.lower().replace("'s", "").replace("\u2019s", "")
+    for spelled, joined in _PUNCTUATED:
+        if spelled in text:
+            text = text.replace(spelled, joined)
+    words = _join_phrases(_TOKEN.findall(text))
+    return [_stem(w) for w in words if keep_stop or w not in _STOP]
+
+
+_stems: dict[str, str] = {}
+
+
+def _stem(word: str) -> str:
+    s = _stems.get(word)
+    if s is None:
+        s = _stems[word] = stem(word)
+    return s
+
+
+def _fields(name: str, entry: dict, seen: dict[str, list[str]]) -> dict[str, list[str]]:
+    params: list[str] = []
+    for flat in entry.get("parameters") or ():
+        words = seen.get(flat)
+        if words is None:   # parameter names repeat across actions (page_size, next_page_token...)
+            words = seen[flat] = tokens(flat.replace("__", " ").replace("_", " "))
+        params += words
+    path = entry.get("path", "")
+    return {
+        "name": tokens(name.removeprefix("ZOOM_").replace("_", " ")),
+        "title": tokens(entry.get("title") or ""),
+        "tags": tokens(" ".join(entry.get("tags") or ())),
+        "short": tokens(entry.get("short_description") or ""),
+        "path": tokens(re.sub(r"\{[^}]*\}", " ", path).replace("/", " ").replace("_", " ")),
+        "params": params,
+    }
+
+
+class LexicalIndex:
+    """BM25F posting lists over one catalog: ``postings[word]`` holds
+    (action position, the word's BM25 weight in that action)."""
+
+    def __init__(self, catalog, names: list[str]) -> None:
+        self.verbs: list[str] = []
+        self.verb_stems: list[str] = []
+        self.name_words: list[frozenset[str]] = []
+        self.dashboard: list[bool] = []   # /metrics/...: the account dashboard's view of the same facts
+        weighted_docs: list[dict[str, float]] = []
+        df: Counter = Counter()
+        seen: dict[str, list[str]] = {}
+        for name in names:
+            entry = catalog.entry(name)
+            fields = _fields(name, entry, seen)
+            weighted: dict[str, float] = defaultdict(float)
+            for field, words in fields.items():
+                w = _FIELD_WEIGHTS[field]
+                for word in words:
+                    weighted[word] += w
+            weighted_docs.append(weighted)
+            df.update(weighted.keys())
+            self.verbs.append(name.split("_")[1].lower() if "_" in name else "")
+            self.verb_stems.append(stem(self.verbs[-1]))
+            self.name_words.append(frozenset(fields["name"][1:]) or frozenset(fields["name"]))
+            self.dashboard.append(entry.get("path", "").startswith("/metrics/"))
+        n = len(names)
+        lengths = [sum(d.values()) for d in weighted_docs]
+        avg = (sum(lengths) / n) if n else 1.0
+        idf = {w: math.log(1 + (n - c + 0.5) / (c + 0.5)) for w, c in df.items()}
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        for i, (doc, length) in enumerate(zip(weighted_docs, lengths)):
+            norm = _K1 * (1 - _B + _B * length / avg)
+            for word, f in doc.items():
+                docs, vals = postings.setdefault(word, ([], []))
+                docs.append(i)
+                vals.append(idf[word] * f * (_K1 + 1) / (f + norm))
+        self.postings = postings
+        self.name_vocabulary = frozenset().union(*self.name_words) if self.name_words else frozenset()
+
+    def score(self, query: str, allowed: set[int] | None = None) -> dict[int, float]:
+        """Action position -> lexical score, for the actions that share a word with the task."""
+        raw = tokens(query, keep_stop=True)
+        terms = query_terms(raw, self.name_vocabulary)
+        intent = _intent(raw)
+        asks_dashboard = bool(_DASHBOARD_WORDS & set(raw))
+        said = set(raw[:3])
+        acc: dict[int, float] = defaultdict(float)
+        for term, qw in terms.items():
+            posting = self.postings.get(term)
+            if posting is not None:
+                for i, v in zip(*posting):
+                    acc[i] += qw * v
+        if allowed is not None:
+            acc = {i: s for i, s in acc.items() if i in allowed}
+        if len(acc) > _RESCORED:   # the verb and name factors change an order by 3x at most: only the head needs them
+            acc = {i: acc[i] for i in heapq.nlargest(_RESCORED, acc, key=acc.__getitem__)}
+        out: dict[int, float] = {}
+        for i, s in acc.items():
+            if intent:
+                s *= _verb_factor(self.verbs[i], intent)
+            if self.verb_stems[i] in said:   # "send a message", "remove Pat": the task's own verb
+                s *= _SAID_VERB
+            if self.dashboard[i] and not asks_dashboard:
+                s *= _DASHBOARD_FACTOR
+            words = self.name_words[i]
+            hit = sum(1 for w in words if w in terms)
+            out[i] = s * (1 + _NAME_BONUS * hit / max(len(words), 1))
+        return out
+
+
+_LOOKUPS: tuple | None = None
+
+
+def _lookups():
+    """SYNONYMS, ALIASES, time words and intent words keyed by their stems (built once)."""
+    global _LOOKUPS
+    if _LOOKUPS is None:
+        intents = {kind: _by_stem(words) for kind, words in _INTENT_WORDS.items()}
+        _LOOKUPS = (_stem_keys(SYNONYMS), _by_stem(ALIASES), _by_stem(_TIME), intents)
+    return _LOOKUPS
+
+
+def query_terms(raw: list[str], named: frozenset[str] = frozenset()) -> dict[str, float]:
+    """The task's words (stems) and their synonyms, each with its query weight. An alias that
+    is also a word of some action's name (``named``: "team", "agent", "note" in Contact
+    Center, "move" in Mail) keeps a share of its literal weight."""
+    synonyms, aliases, time_words, _ = _lookups()
+    terms: dict[str, float] = defaultdict(float)
+    for word in raw:
+        if word in _STOP or word in time_words or _TIME_RE.match(word):
+            pass
+        elif word not in aliases:
+            terms[word] = max(terms[word], 1.0)
+        elif word in named:
+            terms[word] = max(terms[word], _NAMED_ALIAS)
+        for syn in synonyms.get(word, ()):
+            terms[syn] = max(terms[syn], 0.8 if word in aliases else 0.6)
+        if word in _OWNER:
+            terms["user"] = max(terms["user"], 0.3)  # "my ..." leans to the user-level action
+    return dict(terms)
+
+
+def _intent(words: list[str]) -> str | None:
+    vocab_by_kind = _lookups()[3]
+    votes: Counter = Counter()
+    for pos, word in enumerate(words):
+        if word == "give":  # "give me X" reads X; "give X to Y" assigns it
+            votes["read" if pos + 1 < len(words) and words[pos + 1] in ("me", "us") else "create"] += 2 if pos == 0 else 1
+            continue
+        for kind, vocab in vocab_by_kind.items():
+            if word in vocab:
+                votes[kind] += 2 if pos == 0 else 1
+    if not votes:
+        return "implicit-read"  # a bare noun phrase ("my recent phone calls") asks to see something
+    (kind, top), *rest = votes.most_common()
+    if rest and rest[0][1] == top:
+        return None
+    return kind
+
+
+def _verb_factor(verb: str, intent: str) -> float:
+    if intent == "implicit-read":
+        return 1.15 if verb in ("get", "list") else 0.85
+    if verb in _VERBS[intent]:
+        return 1.35
+    if intent == "read" and any(verb in _VERBS[k] for k in ("delete",)):
+        return 0.55
+    if intent != "read" and verb in _VERBS["read"]:
+        return 0.75
+    return 0.9
