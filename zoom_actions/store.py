@@ -50,13 +50,17 @@ def default_url() -> str:
     return f"sqlite:///{data_dir() / 'store.db'}"
 
 
+def sqlite_path(url: str) -> Path:
+    """The file of a ``sqlite:`` store URL: ``sqlite:///tmp/x.db`` is ``/tmp/x.db``."""
+    return (Path(url.split("sqlite://", 1)[1]) if url.startswith("sqlite:///") else Path(url[len("sqlite:"):])).expanduser()
+
+
 def open_store(url: str | os.PathLike | None = None) -> Store:
     """The store at ``url``, else ``$ZOOM_ACTIONS_STORE``, else the SQLite default."""
     text = str(url or os.environ.get(ENV, "").strip() or default_url())
     scheme = urlsplit(text).scheme
     if scheme == "sqlite":
-        return SQLiteStore(Path(text.split("sqlite://", 1)[1]).expanduser() if text.startswith("sqlite:///")
-                           else Path(text[len("sqlite:"):]).expanduser())
+        return SQLiteStore(sqlite_path(text))
     if scheme in ("redis", "rediss", "unix"):
         return RedisStore(text)
     if scheme == "" and text:

@@ -126,3 +126,14 @@ def test_events_tail_prints_the_log(tmp_path):
                           "--type", "recording.completed"], capture_output=True, text=True, timeout=60)
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert [e["type"] for e in lines] == ["recording.completed"] and lines[0]["source"] == "webhook"
+
+
+def test_event_log_sits_beside_the_sqlite_store_the_url_names(monkeypatch, tmp_path):
+    from zoom_actions.events.bus import default_log_path
+    from zoom_actions.store import open_store
+    monkeypatch.setenv("ZOOM_ACTIONS_STORE", f"sqlite://{tmp_path}/state/store.db")   # sqlite:///abs/path
+    store = open_store()
+    try:
+        assert default_log_path() == store.path.with_name("events.db") == tmp_path / "state" / "events.db"
+    finally:
+        store.close()

@@ -23,9 +23,10 @@ log = logging.getLogger("zoom_actions")
 
 def default_log_path() -> Path:
     """The event log beside the store: the store's SQLite file's directory, else the user data directory."""
-    url = os.environ.get("ZOOM_ACTIONS_STORE", "")
-    if url.startswith("sqlite:///"):
-        return Path(url[len("sqlite:///"):]).expanduser().with_name("events.db")
+    url = os.environ.get("ZOOM_ACTIONS_STORE", "").strip()
+    if url.startswith("sqlite:"):
+        from ..store import sqlite_path
+        return sqlite_path(url).with_name("events.db")    # read as the store reads it: sqlite:///tmp/x is /tmp/x
     from ..locations import data_dir
     return data_dir() / "events.db"
 
