@@ -96,3 +96,20 @@ def redis_url(tmp_path_factory):
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     proc.wait(10)
+
+
+# One sandbox per test session, reset before each test: a directory's conftest says how it is reached
+# (`_sandbox`: served by uvicorn in tests/sandbox/, in process in tests/triggers/); tests/runtime/ overrides
+# `sandbox` with a fresh one per test.
+
+@pytest.fixture
+def sandbox(_sandbox):
+    _sandbox.reset()
+    _sandbox.faults = None
+    yield _sandbox
+    _sandbox.faults = None
+
+
+@pytest.fixture
+def seed(sandbox) -> dict:
+    return sandbox.seed_ids

@@ -16,19 +16,6 @@ def _sandbox(catalog):
 
 
 @pytest.fixture
-def sandbox(_sandbox):
-    _sandbox.reset()
-    _sandbox.faults = None
-    yield _sandbox
-    _sandbox.faults = None
-
-
-@pytest.fixture
-def seed(sandbox) -> dict:
-    return sandbox.seed_ids
-
-
-@pytest.fixture
 def client(sandbox):
     with httpx.Client(base_url=sandbox.base_url, headers={"Authorization": "Bearer sandbox"}, timeout=10) as c:
         yield c

@@ -41,19 +41,6 @@ def _sandbox(catalog):
 
 
 @pytest.fixture
-def sandbox(_sandbox):
-    _sandbox.reset()
-    _sandbox.faults = None
-    yield _sandbox
-    _sandbox.faults = None
-
-
-@pytest.fixture
-def seed(sandbox) -> dict:
-    return sandbox.seed_ids
-
-
-@pytest.fixture
 def tk(sandbox, catalog):
     """What Toolkit(sandbox=True) builds, on the shared sandbox; no retries, so a fault fails at once."""
     toolkit = Toolkit(base_url=sandbox.base_url, transport=sandbox.transport, access_token=SANDBOX_TOKEN,
