@@ -28,6 +28,11 @@ class Event:
         return cls(**json.loads(text))
 
 
+def event_id(dedupe_key: str) -> str:
+    """An event's id, derived from its dedupe key: the same event gets the same id from any source."""
+    return "evt_" + dedupe_key[:24]
+
+
 def from_webhook(body: dict, *, source: str = "webhook", connection: str | None = None) -> Event:
     """A Zoom webhook (or WebSocket) message as an Event. Zoom resends an
     undelivered event with the same name, timestamp and payload: those make
@@ -40,5 +45,5 @@ def from_webhook(body: dict, *, source: str = "webhook", connection: str | None 
     when = datetime.fromtimestamp(ts / 1000, tz=timezone.utc) if isinstance(ts, (int, float)) and ts > 0 \
         else datetime.now(timezone.utc)
     account = payload.get("account_id") if isinstance(payload.get("account_id"), str) else None
-    return Event(id="evt_" + key[:24], type=kind, source=source, occurred_at=when.isoformat().replace("+00:00", "Z"),
+    return Event(id=event_id(key), type=kind, source=source, occurred_at=when.isoformat().replace("+00:00", "Z"),
                  account=account, connection=connection, payload=payload, dedupe_key=key)

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from ..events.envelope import Event
+from ..events.envelope import Event, event_id
 from ..redact import scrub
 from . import detect
 from .config import find, validate
@@ -238,7 +238,7 @@ class Triggers:
 
     def _event(self, sub: Subscription, parts: list, payload: dict, stamp: str) -> Event:
         key = detect.digest([sub.id, *parts])
-        return Event(id="evt_" + key[:24], type=sub.trigger.slug, source="trigger", occurred_at=stamp, account=None,
+        return Event(id=event_id(key), type=sub.trigger.slug, source="trigger", occurred_at=stamp, account=None,
                      connection=getattr(self.toolkit, "connection", None), payload=payload, dedupe_key=key)
 
     def close(self) -> None:
