@@ -83,10 +83,12 @@ def main(wheel: str) -> int:
         from zoom_actions import Toolkit
         from zoom_actions.models.meetings import ZoomCreateAMeetingInput
         from zoom_actions.models.team_chat import ZoomSendAChatMessageInput
+        from zoom_actions.events.models import model_for
+        assert model_for("meeting.participant_joined").__name__ == "MeetingParticipantJoined"
         tk = Toolkit(sandbox=True)
         print(tk.execute("ZOOM_LIST_MEETINGS", {"userId": "me"})["successful"])
     """)
-    check(run(py, "-c", code).stdout.strip() == "True", "`from zoom_actions import Toolkit` and the typed models work")
+    check(run(py, "-c", code).stdout.strip() == "True", "`from zoom_actions import Toolkit` and the typed action and event models work")
 
     # a missing catalog says what to run, and that command works
     empty = work / "empty-catalog"

@@ -2,6 +2,12 @@
 datamodel-code-generator from the built catalog (one module per product:
 ``zoom_actions.models.<product>``, classes ``<Name>Input`` / ``<Name>Output``).
 
+Zoom's webhook events get models too, from the event catalog (``events.json``):
+``zoom_actions.models.webhooks.<product>``, one class per event type named after
+it (``meeting.participant_joined`` -> ``MeetingParticipantJoined``), for the
+whole body Zoom sends (``event``, ``event_ts``, ``payload``); see
+:mod:`zoom_actions.events.models`.
+
 A separate step from the catalog build (``zoom-actions generate --models``)
 so that ``zoom-actions generate`` alone stays fast.
 """
@@ -50,6 +56,38 @@ def product_schema(product: str, actions: list[dict]) -> dict:
             "type": "object", "properties": props, "$defs": defs}
 
 
+WEBHOOKS = "webhooks"   # the subpackage of event payload models (no product is called that)
+
+
+def event_class_name(event_type: str) -> str:
+    """meeting.participant_joined -> MeetingParticipantJoined."""
+    return "".join(w.capitalize() for w in event_type.replace(".", "_").split("_") if w)
+
+
+def events_schema(product: str, events: list[dict]) -> dict:
+    defs = {}
+    for e in events:
+        s = _strip(e["payload_schema"])
+        s["title"] = event_class_name(e["name"])
+        defs[s["title"]] = s
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": f"{product.capitalize()}Events",
+            "type": "object", "properties": {k: {"$ref": f"#/$defs/{k}"} for k in defs}, "$defs": defs}
+
+
+def _event_work(catalog_dir: Path, out_dir: Path) -> list[tuple[str, str, str]]:
+    path = catalog_dir / "events.json"
+    if not path.is_file():
+        return []
+    by_product: dict[str, list[dict]] = {}
+    for e in json.loads(path.read_text())["events"].values():
+        by_product.setdefault(e["product"], []).append(e)
+    pkg = out_dir / WEBHOOKS
+    pkg.mkdir(parents=True, exist_ok=True)
+    (pkg / "__init__.py").write_text('"""Zoom\'s webhook event payloads, one module per product (generated)."""\n')
+    return [(f"{WEBHOOKS}.{p}", json.dumps(events_schema(p, evs)), str(pkg / f"{module_name(p)}.py"))
+            for p, evs in by_product.items()]
+
+
 def _generate_one(args: tuple[str, str, str]) -> tuple[str, float]:
     product, schema_text, out = args
     import warnings
@@ -87,6 +125,7 @@ def generate_models(catalog_dir: Path, out_dir: Path | None = None, jobs: int | 
     out_dir.mkdir(parents=True, exist_ok=True)
     work = [(p, json.dumps(product_schema(p, acts)), str(out_dir / f"{module_name(p)}.py"))
             for p, acts in by_product.items()]
+    work += _event_work(catalog_dir, out_dir)
     jobs = jobs or min(len(work), os.cpu_count() or 1)
     timings: dict[str, float] = {}
     if jobs <= 1:
@@ -107,6 +146,7 @@ def main(catalog_dir: Path, jobs: int | None = None) -> int:
     timings = generate_models(catalog_dir, jobs=jobs)
     total = time.perf_counter() - t0
     parts = ", ".join(f"{p} {t:.1f}s" for p, t in timings.items())
-    print(f"wrote models for {len(timings)} products to {models_dir(catalog_dir)} in {total:.1f}s ({parts})",
+    actions = [p for p in timings if not p.startswith(WEBHOOKS + ".")]
+    print(f"wrote models for {len(actions)} products and {len(timings) - len(actions)} event products to {models_dir(catalog_dir)} in {total:.1f}s ({parts})",
           file=sys.stderr)
     return 0
