@@ -94,3 +94,42 @@ def test_the_audit_command_filters_and_prints_lines(tmp_path):
     out = subprocess.run([sys.executable, "-m", "zoom_actions", "audit", "--log", str(path), "--agent", "bot", "--json"],
                          capture_output=True, text=True).stdout.splitlines()
     assert [json.loads(x)["seq"] for x in out] == [1, 2, 3]
+
+
+def test_a_call_refused_for_its_input_is_recorded_and_sends_nothing(tmp_path):
+    (tmp_path / "p.toml").write_text(POLICY)
+    sent = []
+
+    def zoom(request):
+        sent.append(request)
+        return httpx2.Response(200, json={"id": 1})
+    with Toolkit(access_token=TOKEN, base_url="https://api.zoom.us/v2", transport=httpx2.MockTransport(zoom),
+                 account_plan=None, policy=str(tmp_path / "p.toml"), agent="bot") as tk:
+        tk.governor.audit = AuditLog(tmp_path / "a.jsonl")
+        env = tk.execute("ZOOM_GET_A_MEETING", {"meetingId": 1, "no_such_field": True})
+        assert env["successful"] is False and "no_such_field" in env["error"]
+        assert tk.execute("ZOOM_GET_A_MEETING", {"meetingId": 2})["successful"]
+    records = list(AuditLog(tmp_path / "a.jsonl").records())
+    assert len(sent) == 1 and [r["decision"] for r in records] == ["invalid", "allow"]
+    refused = records[0]
+    assert refused["agent"] == "bot" and refused["outcome"] == "refused" and "no_such_field" in refused["error"]
+    assert "refused: the input did not validate" in describe_record(refused)
+
+
+def test_approval_through_mcp_outside_the_mcp_server_is_a_denial(tmp_path):
+    (tmp_path / "p.toml").write_text("""
+[agents.bot]
+[[agents.bot.rules]]
+name = "deletes-need-a-person"
+effect = "approve"
+actions = ["ZOOM_DELETE_A_MEETING"]
+""")
+    sent = []
+    with Toolkit(access_token=TOKEN, base_url="https://api.zoom.us/v2",
+                 transport=httpx2.MockTransport(lambda r: sent.append(r) or httpx2.Response(204)),
+                 account_plan=None, policy=str(tmp_path / "p.toml"), agent="bot", approver="mcp") as tk:
+        tk.governor.audit = AuditLog(tmp_path / "a.jsonl")
+        env = tk.execute("ZOOM_DELETE_A_MEETING", {"meetingId": 1})
+        pending = tk.governor.pending_approval("ZOOM_DELETE_A_MEETING", {"meetingId": "1"})
+    assert env["successful"] is False and "through the MCP client" in env["error"] and sent == []
+    assert pending["rule"] == "deletes-need-a-person" and len(pending["fingerprint"]) == 64

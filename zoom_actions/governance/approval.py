@@ -3,8 +3,13 @@
 An approver is a Python callable (``fn(request) -> bool``, or ``(bool,
 who)``, or ``{"approved": bool, "approver": who}``), an ``https://`` (or
 loopback ``http://``) URL that receives the request as JSON and answers in
-that same shape, or ``"cli"`` (a prompt on the terminal). No answer within
-the timeout, an error, or anything but a clear yes is a no.
+that same shape, ``"cli"`` (a prompt on the terminal), or ``"mcp"``: over
+the MCP server, the client's user is asked through elicitation (a form with
+one yes/no field), where the client declares it can; elsewhere, or if the
+client cannot ask, the call is denied. ``"mcp"`` is opted into, never
+assumed: a client may answer for its user, so an operator chooses to trust
+that. No answer within the timeout, an error, or anything but a clear yes
+is a no.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import concurrent.futures
 import sys
 from typing import Any, Callable
+
+MCP = "mcp"
 
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="zoom-approval")
 
@@ -26,6 +33,8 @@ def _read(answer: Any, default_who: str) -> tuple[bool, str | None]:
 
 def ask(approver: Callable | str, request: dict, timeout: float) -> tuple[bool, str | None, str]:
     """(approved, who approved, why not)."""
+    if approver == MCP:
+        return False, None, "approval through the MCP client is only available over the MCP server"
     if approver == "cli":
         fn, who = _prompt, "the terminal user"
     elif isinstance(approver, str):
@@ -41,6 +50,14 @@ def ask(approver: Callable | str, request: dict, timeout: float) -> tuple[bool, 
         return False, None, f"the approver failed ({type(exc).__name__})"
     approved, by = _read(answer, who)
     return approved, by if approved else None, "approved" if approved else f"{by} did not approve"
+
+
+def fingerprint(action: str, params: dict) -> str:
+    """One call's identity: an approval granted for it does not cover another action or other parameters."""
+    import hashlib
+    import json
+    text = json.dumps([action, params], sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _webhook(url: str, request: dict, timeout: float) -> Any:

@@ -198,8 +198,9 @@ def describe_record(rec: dict) -> str:
     decision = rec.get("decision", "")
     by = f"by rule {rec['rule']}" if rec.get("rule") else "by the default"
     tail = {"allow": f"allowed {by}", "deny": f"DENIED {by}", "approve": f"approved by {rec.get('approver')} "
-            f"({by})", "dry-run": f"dry run {by}"}.get(decision, decision)
-    if decision == "deny":
+            f"({by})", "dry-run": f"dry run {by}",
+            "invalid": "refused: the input did not validate"}.get(decision, decision)
+    if decision in ("deny", "invalid"):
         what = f"tried to {verb.lower()} {rest}".strip() + (" " + " ".join(bits) if bits else "")
     outcome = ""
     if rec.get("outcome") == "sent":

@@ -17,6 +17,10 @@ from .policy import Decision, Policy, load_policy
 
 current_agent: contextvars.ContextVar[str | None] = contextvars.ContextVar("zoom_actions_agent", default=None)
 _call: contextvars.ContextVar[dict | None] = contextvars.ContextVar("zoom_actions_governed_call", default=None)
+# Set by the MCP server once the client's user approved this very call through elicitation (approver="mcp"):
+# (fingerprint of the call, who approved). Any other call still needs its own approval.
+mcp_grant: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("zoom_actions_mcp_grant",
+                                                                                    default=None)
 
 APPROVAL_TIMEOUT = 120.0
 
@@ -117,24 +121,56 @@ class Governor:
     def _approve(self, agent, action: dict, params: dict, decision: Decision) -> tuple[bool, str | None, str]:
         if self.approver is None:
             return False, None, f"rule {decision.rule!r} needs a person's approval and no approver is configured"
-        from .approval import ask
-        return ask(self.approver, {"agent": agent, "action": action["name"], "title": action.get("title"),
-                                   "destructive": action["annotations"]["destructive"],
-                                   "params": mask_params(params, set()), "rule": decision.rule},
-                   self.approval_timeout)
+        from .approval import MCP, ask, fingerprint
+        if self.approver == MCP:
+            grant = mcp_grant.get()
+            if grant is not None and grant[0] == fingerprint(action["name"], params):
+                return True, grant[1], "approved"
+            return False, None, (f"rule {decision.rule!r} needs a person's approval through the MCP client, "
+                                 "which did not give it (its client cannot ask, or the user declined)")
+        return ask(self.approver, self.approval_request(agent, action, params, decision), self.approval_timeout)
+
+    def approval_request(self, agent, action: dict, params: dict, decision: Decision) -> dict:
+        """What an approver is shown: never a secret (masked like the audit)."""
+        return {"agent": agent, "action": action["name"], "title": action.get("title"),
+                "destructive": action["annotations"]["destructive"],
+                "params": mask_params(params, set()), "rule": decision.rule}
+
+    def pending_approval(self, name: str, params: dict) -> dict | None:
+        """For the MCP server with ``approver="mcp"``: the approval request this call needs first (None: it
+        needs none, or the policy denies it anyway and will say so)."""
+        from .approval import MCP
+        if self.policy is None or self.approver != MCP:
+            return None
+        from ..errors import InputError
+        from .approval import fingerprint
+        try:
+            clean = self.toolkit.plan(name).inputs.normalize(params)   # as _before will see them
+        except InputError:
+            return None    # the call's own envelope will name the problem
+        agent = self.agent_now()
+        decision = self.policy.decide(agent or "", name, self.catalog.entry(name), clean)
+        if decision.effect != "approve":
+            return None
+        return {**self.approval_request(agent, self.catalog.get(name), clean, decision),
+                "fingerprint": fingerprint(name, clean)}
 
     # --- after: record ----------------------------------------------------------------------
 
     def _after(self, action: dict, env: dict):
         call = _call.get()
         _call.set(None)
-        if self.audit is None or call is None:
+        if self.audit is None:
             return None
+        if call is None:   # refused before the policy ran: the input did not validate (nothing was sent)
+            call = {"t0": time.perf_counter(), "params": {}, "agent": self.agent_now(), "approver": None,
+                    "decision": Decision("invalid", self.agent_now() or "", None, "the input did not validate")}
         decision: Decision = call["decision"]
         personal = self.policy.masked(call["agent"] or "", action["name"], self.catalog.entry(action["name"])) \
             if self.policy else set()
         error = env.get("error") or ""
-        sent = not call.get("dry_run") and decision.effect != "deny" and "Nothing was sent" not in error \
+        sent = not call.get("dry_run") and decision.effect not in ("deny", "invalid") \
+            and "Nothing was sent" not in error \
             and "nothing was sent" not in error
         data = env.get("data") if isinstance(env.get("data"), dict) else {}
         self.audit.append(
