@@ -40,7 +40,7 @@ def _digest(record: dict) -> str:
 
 def _sealed(record: dict) -> tuple[dict, str]:
     """The record with its hash, and its line: the canonical JSON with the hash last (one serialization)."""
-    text = _canonical(record)
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)   # no "hash" yet
     record["hash"] = digest = hashlib.sha256(text.encode()).hexdigest()
     return record, text[:-1] + f',"hash":"{digest}"}}'
 

@@ -9,6 +9,7 @@ Toolkit's, or (over MCP) the authenticated client's (``current_agent``).
 from __future__ import annotations
 
 import contextvars
+import re
 import time
 from typing import Callable
 
@@ -184,13 +185,15 @@ class Governor:
         return None
 
 
+_HTTP_STATUS = re.compile(r"HTTP (\d{3})")
+_ZOOM_CODE = re.compile(r"[Cc]ode (\d{3,5})")
+
+
 def _status(error: str, env: dict) -> int | None:
-    import re
-    m = re.search(r"HTTP (\d{3})", error)
+    m = _HTTP_STATUS.search(error) if error else None
     return int(m.group(1)) if m else (200 if env.get("successful") else None)
 
 
 def _code(error: str) -> int | None:
-    import re
-    m = re.search(r"[Cc]ode (\d{3,5})", error)
+    m = _ZOOM_CODE.search(error) if error else None
     return int(m.group(1)) if m else None

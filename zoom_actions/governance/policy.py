@@ -251,14 +251,19 @@ class Policy:
         pol = self.agents.get(agent)
         return [b for b in (pol.budgets if pol else []) if b.selects(name, entry)]
 
-    def masked(self, agent: str, name: str, entry: dict) -> set[str]:
-        """Parameters every selecting rule of ``agent`` marks personal (for the audit log)."""
-        pol = self.agents.get(agent)
-        out: set[str] = set()
-        for rule in (pol.rules if pol else []):
-            if rule.selects(name, entry):
-                out.update(rule.mask)
-        return out
+    def masked(self, agent: str, name: str, entry: dict) -> frozenset[str]:
+        """Parameters every selecting rule of ``agent`` marks personal (for the audit log); computed once
+        per agent and action (a policy does not change once loaded)."""
+        cache = self.__dict__.setdefault("_masked", {})
+        hit = cache.get((agent, name))
+        if hit is None:
+            pol = self.agents.get(agent)
+            out: set[str] = set()
+            for rule in (pol.rules if pol else []):
+                if rule.selects(name, entry):
+                    out.update(rule.mask)
+            hit = cache[(agent, name)] = frozenset(out)
+        return hit
 
     # --- lint ---------------------------------------------------------------------------
 
