@@ -1,11 +1,15 @@
 """The durable event log: every accepted event once (by its dedupe key), in
 order, and which handler has had which; on SQLite (the store's file, WAL),
-so an event is on disk before Zoom gets its 200 and survives a crash."""
+so an event is on disk before Zoom gets its 200 and survives a crash.
+
+One host (several processes share the file). For workers on several hosts
+the same interface sits on a Redis stream: :mod:`.redis_log`."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from .envelope import Event
@@ -55,6 +59,22 @@ class EventLog:
 
     def count(self) -> int:
         return self._db().execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+    def mark(self) -> int:
+        """The newest sequence number now (0 for none): ``wait`` returns when a newer one is logged."""
+        return self._db().execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+
+    def wait(self, after: int, timeout_s: float, stop: threading.Event | None = None) -> bool:
+        """Until an event newer than ``after`` is logged (by any process), at most ``timeout_s``;
+        polled every 50 ms, since SQLite cannot notify. True when one is."""
+        deadline = time.monotonic() + timeout_s
+        pause = stop.wait if stop is not None else time.sleep
+        while self.mark() <= after:
+            left = deadline - time.monotonic()
+            if left <= 0 or (stop is not None and stop.is_set()):
+                return False
+            pause(min(0.05, left))
+        return True
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
