@@ -12,6 +12,9 @@ Two shapes:
   ``search_actions``, ``get_action_schema`` and ``execute_action``, over the
   same selection, so a client's context holds three definitions instead of
   hundreds.
+* **events** (``events=...``, either shape): ``zoom_events_recent`` and
+  ``zoom_events_wait`` over the durable event log (``mcp_events`` says why
+  tools rather than resource subscriptions); they count toward a profile's cap.
 
 ``output_schema`` picks what ``outputSchema`` says about ``data``:
 ``"envelope"`` (default) declares the envelope and leaves ``data`` open,
@@ -91,7 +94,7 @@ class ActionServer:
 
     def __init__(self, toolkit, *, names=None, products=None, tags=None, read_only=None, scopes=None,
                  search=None, limit=None, description: str = "compact", discovery: bool = False,
-                 output_schema: str = "envelope", profile: str | None = None) -> None:
+                 output_schema: str = "envelope", profile: str | None = None, events=None) -> None:
         if profile is not None and profile not in PROFILES:
             raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
         self.profile = profile
@@ -116,6 +119,11 @@ class ActionServer:
         if discovery:
             instructions += (" Find an action with search_actions, read its parameters with get_action_schema, "
                              "then run it with execute_action.")
+        from .mcp_events import EventTools
+        self.event_tools = EventTools.from_option(events)   # zoom_events_recent/_wait, listed beside the others
+        if self.event_tools is not None:
+            instructions += (" Zoom's events (a participant joined, a recording is ready) are read with "
+                             "zoom_events_recent and awaited with zoom_events_wait.")
         from . import __version__
         self.server = Server(SERVER_NAME, version=__version__, instructions=instructions,
                              get_tool_input_schema=self._input_schema,
@@ -165,14 +173,17 @@ class ActionServer:
 
     async def _list_tools(self, ctx, params):
         types = self.types
+        extra = self.event_tools.tools(types) if self.event_tools is not None else []
         if self.discovery:
-            return types.ListToolsResult(tools=self.tools())
+            return types.ListToolsResult(tools=self.tools() + extra)
         tools = self._visible()
         cap = PROFILES[self.profile_for(ctx)]
-        if cap is not None and len(tools) > cap:   # more than the client can use: discovery instead, and say so
+        if cap is not None and len(tools) + len(extra) > cap:   # more than the client can use: discovery, and say so
             return types.ListToolsResult(tools=[types.Tool.model_validate(t) for t in _discovery_tools(
                 len(tools), note=f"This server holds {len(tools)} actions, more than this client's "
-                                 f"{cap}-tool profile ({self.profile_for(ctx)}); find them with search_actions.")])
+                                 f"{cap}-tool profile ({self.profile_for(ctx)}); find them with search_actions.")]
+                + extra)
+        tools = tools + extra
         cursor = getattr(params, "cursor", None) if params is not None else None
         start = 0
         if cursor:
@@ -253,6 +264,8 @@ class ActionServer:
         types = self.types
         name, arguments = params.name, params.arguments or {}
         try:
+            if self.event_tools is not None and name in self.event_tools.names:
+                return await self.event_tools.call(types, name, arguments)
             if self.discovery or (name in DISCOVERY_TOOLS and name not in self.allowed and self._auto_discovery()):
                 return await self._call_discovery(name, arguments)
             if name not in self.allowed:
@@ -366,8 +379,10 @@ def _discovery_tool_list(count: int) -> list[dict]:
 
 def build_server(toolkit, **options) -> ActionServer:
     """An ``ActionServer`` for ``toolkit``; ``options`` are the selection
-    filters of ``build_tools`` plus ``description``, ``discovery`` and
-    ``output_schema``. Its ``.server`` is the SDK's low-level ``Server``."""
+    filters of ``build_tools`` plus ``description``, ``discovery``,
+    ``output_schema``, ``profile`` and ``events`` (an ``Events``, a log path or
+    True: the event tools of ``mcp_events``). Its ``.server`` is the SDK's
+    low-level ``Server``."""
     return ActionServer(toolkit, **options)
 
 

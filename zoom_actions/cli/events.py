@@ -1,4 +1,8 @@
-"""`zoom-actions events serve|subscribe|tail`: receive Zoom's webhooks or its event WebSocket; read the event log."""
+"""`zoom-actions events serve|subscribe|tail`: receive Zoom's webhooks or its event WebSocket; read the event log.
+
+``serve`` and ``subscribe`` also hand every event on: ``--forward URL``
+(signed with Standard Webhooks, retried; see ``events.sinks``) and
+``--jsonl PATH``, each repeatable, filtered by ``--sink-type``."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ def setup(p: argparse.ArgumentParser) -> None:
                        help="Zoom's secret token (repeatable while rotating; default: $ZOOM_WEBHOOK_SECRET_TOKEN, "
                             "comma-separated)")
     serve.add_argument("--log", default=None, help="the event log (SQLite; default: beside the store)")
+    _sink_args(serve)
     subscribe = sub.add_parser("subscribe", help="Zoom's event WebSocket (Server-to-Server OAuth from ZOOM_ACCOUNT_ID, "
                                "ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET)")
     subscribe.add_argument("--subscription", required=True, help="the WebSocket event subscription's ID")
@@ -27,6 +32,7 @@ def setup(p: argparse.ArgumentParser) -> None:
                            help="when another connection takes the subscription: stop (default), or wait 15 min "
                                 "and take it back")
     subscribe.add_argument("--log", default=None, help="the event log (SQLite; default: beside the store)")
+    _sink_args(subscribe)
     ls = sub.add_parser("list", help="every event type Zoom documents (the event catalog)")
     ls.add_argument("--product", action="append", default=None)
     show = sub.add_parser("show", help="one event type: description, scopes, payload schema")
@@ -36,6 +42,36 @@ def setup(p: argparse.ArgumentParser) -> None:
     tail.add_argument("--type", action="append", default=None, help="only this event type (repeatable)")
     tail.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
     tail.add_argument("--log", default=None)
+
+
+def _sink_args(p: argparse.ArgumentParser) -> None:
+    SECRET_ENV = "ZOOM_ACTIONS_FORWARD_SECRET"   # events.sinks.SECRET_ENV, not imported: the parser stays light
+    p.add_argument("--forward", action="append", default=[], metavar="URL",
+                   help="POST every event to this http(s) URL, signed with Standard Webhooks (webhook-id is the "
+                        "event id), retried with backoff (repeatable)")
+    p.add_argument("--forward-secret", default=None, metavar="SECRET",
+                   help=f"the Standard Webhooks secret for --forward (whsec_<base64>, or any string used as its "
+                        f"bytes); prefer ${SECRET_ENV}, the default: a flag shows in `ps` and shell history")
+    p.add_argument("--jsonl", action="append", default=[], metavar="PATH",
+                   help="append every event to this file, one JSON object per line, fsync'd (repeatable)")
+    p.add_argument("--sink-type", action="append", default=[], metavar="GLOB",
+                   help="only events of this type go to --forward/--jsonl, e.g. 'meeting.*' (repeatable; "
+                        "default: all)")
+
+
+def _attach_sinks(events, args: argparse.Namespace) -> list:
+    """The sinks the flags name, registered on ``events``; ValueError names a bad URL or a missing secret."""
+    from ..events.sinks import Forward, JsonlSink, attach
+    sinks: list = []
+    for url in args.forward:
+        sinks.append(attach(events, Forward(url, args.forward_secret), *args.sink_type))
+    for path in args.jsonl:
+        sinks.append(attach(events, JsonlSink(path), *args.sink_type))
+    return sinks
+
+
+def _describe(sinks: list) -> str:
+    return "".join(f"; to {getattr(s, 'shown', None) or s.path}" for s in sinks)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,30 +98,17 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from ..events import Events
     events = Events(args.log)
-    if args.events_command == "serve":
-        import uvicorn
+    if args.events_command in ("serve", "subscribe"):
         try:
-            app = events.webhook_app(args.secret or None, path=args.path)
+            sinks = _attach_sinks(events, args)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        print(f"zoom-actions events: receiving Zoom webhooks at http://{args.host}:{args.port}{args.path} "
-              f"(log: {events.log.path})", file=sys.stderr)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", lifespan="on")
-        return 0
-    if args.events_command == "subscribe":
-        from ..events.websocket import WebSocketSubscription
         try:
-            ws = WebSocketSubscription.from_env(args.subscription, events, url=args.url, on_takeover=args.on_takeover)
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        print(f"zoom-actions events: subscribed at {ws.url} (log: {events.log.path})", file=sys.stderr)
-        outcome = ws.run_forever()
-        if outcome == "taken_over":
-            print("zoom-actions events: another connection took the subscription; stopped", file=sys.stderr)
-            return 1
-        return 0
+            return _serve(events, args, sinks) if args.events_command == "serve" else _subscribe(events, args, sinks)
+        finally:
+            for sink in sinks:
+                getattr(sink, "close", lambda: None)()
     types = set(args.type) if args.type else None
     seen: set[str] = set()
     while True:
@@ -96,6 +119,34 @@ def run(args: argparse.Namespace) -> int:
         if not args.follow:
             return 0
         time.sleep(1.0)
+
+
+def _serve(events, args: argparse.Namespace, sinks: list) -> int:
+    import uvicorn
+    try:
+        app = events.webhook_app(args.secret or None, path=args.path)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"zoom-actions events: receiving Zoom webhooks at http://{args.host}:{args.port}{args.path} "
+          f"(log: {events.log.path}{_describe(sinks)})", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", lifespan="on")
+    return 0
+
+
+def _subscribe(events, args: argparse.Namespace, sinks: list) -> int:
+    from ..events.websocket import WebSocketSubscription
+    try:
+        ws = WebSocketSubscription.from_env(args.subscription, events, url=args.url, on_takeover=args.on_takeover)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"zoom-actions events: subscribed at {ws.url} (log: {events.log.path}{_describe(sinks)})", file=sys.stderr)
+    outcome = ws.run_forever()
+    if outcome == "taken_over":
+        print("zoom-actions events: another connection took the subscription; stopped", file=sys.stderr)
+        return 1
+    return 0
 
 
 HELP = "receive Zoom's webhooks (verified, deduplicated, durable) or its event WebSocket, and read the event log"

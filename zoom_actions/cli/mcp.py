@@ -25,6 +25,11 @@ def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", choices=("vscode", "cursor", "openai", "claude", "default", "full"), default=None,
                    help="how many tools the client can use (default: from the client's name, else 128); a larger "
                         "selection is served as search_actions/get_action_schema/execute_action")
+    p.add_argument("--events", action="store_true",
+                   help="also serve Zoom's events to agents: zoom_events_recent and zoom_events_wait, reading the "
+                        "event log that `zoom-actions events serve|subscribe` and `triggers run` write")
+    p.add_argument("--events-log", default=None, metavar="PATH",
+                   help="the event log to read (SQLite; default: beside the store); implies --events")
     p.add_argument("--no-auth", action="store_true",
                    help="HTTP without client tokens (refused beyond loopback; by default every request needs "
                         "a token from `zoom-actions mcp tokens create`)")
@@ -85,18 +90,27 @@ def _run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    import sqlite3
+
     from ..adapters import SelectionError
     from ..toolkit import Toolkit
 
     toolkit = Toolkit(sandbox=True) if args.sandbox else Toolkit()
     try:
+        events = args.events_log or (True if args.events else None)
         server = build_server(toolkit, description=args.description, discovery=args.discovery,
-                              output_schema=args.output_schema, profile=args.profile, **selection(args))
+                              output_schema=args.output_schema, profile=args.profile, events=events,
+                              **selection(args))
     except (SelectionError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (OSError, sqlite3.Error) as exc:   # the event log cannot be opened
+        print(f"error: the event log: {exc}", file=sys.stderr)
+        return 2
     count = len(server.names)
     shape = "3 discovery tools over" if args.discovery else "tools for"
+    if server.event_tools is not None:
+        shape = "the 2 event tools and " + shape
     if args.transport == "stdio":
         print(f"zoom-actions MCP on stdio: {shape} {count} actions", file=sys.stderr)
         run_stdio(server)
