@@ -207,21 +207,31 @@ class ActionServer:
 
     # --- tools/call -----------------------------------------------------------------
 
-    async def _execute(self, name: str, arguments: Any) -> dict:
+    async def _execute(self, name: str, arguments: Any, ctx=None, params=None) -> Any:
         action = self.catalog.get(name)
-        params = prepare_arguments(action, arguments)
-        from .governance.enforce import current_agent
+        prepared = prepare_arguments(action, arguments)
+        from .governance.enforce import current_agent, mcp_grant
         from .mcp_auth import caller_agent, caller_connection
         connection, user_id = caller_connection()   # the authenticated client's Zoom connection, if it has one
         who = {"connection": connection, "user_id": user_id} if connection or user_id else {}
         token = current_agent.set(caller_agent())   # the client is the agent its policy names
+        grant = None
         try:
+            if ctx is not None:   # approver="mcp": ask the client's user first (mcp_approval)
+                from .mcp_approval import gate
+                answer, approval = gate(ctx, self.types, params, self.toolkit, name, prepared)
+                if answer is not None:
+                    return answer
+                grant = mcp_grant.set(approval) if approval else None
+            params = prepared
             aexecute = getattr(self.toolkit, "aexecute", None)
             if aexecute is not None:
                 return await aexecute(name, params, **who)
             return await asyncio.to_thread(self.toolkit.execute, name, params, **who)
         finally:
             current_agent.reset(token)
+            if grant is not None:
+                mcp_grant.reset(grant)
 
     async def _ask_to_connect(self, ctx, params, env: dict):
         """An authorization-required envelope with a connect URL, for a client
@@ -270,7 +280,10 @@ class ActionServer:
                 return await self._call_discovery(name, arguments)
             if name not in self.allowed:
                 return _error_result(types, self._unknown(name))
-            env = await self._ask_to_connect(ctx, params, await self._execute(name, arguments))
+            env = await self._execute(name, arguments, ctx, params)
+            if isinstance(env, types.InputRequiredResult):   # a person must approve it first
+                return env
+            env = await self._ask_to_connect(ctx, params, env)
             return env if isinstance(env, types.InputRequiredResult) else _envelope_result(types, env)
         except ValueError as exc:  # unparseable arguments
             return _error_result(types, f"{exc}. Nothing was sent to Zoom.")
