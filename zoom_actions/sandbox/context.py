@@ -1,5 +1,5 @@
 """What a stateful handler receives and returns, the registry of handlers
-by action name, and Zoom-style paging."""
+by action name, the events a change emits, and Zoom-style paging."""
 
 from __future__ import annotations
 
@@ -15,6 +15,16 @@ from .errors import ZoomError
 from .store import Store
 
 
+class Emits(list):
+    """The Zoom events one change of state will emit, as ``(event, payload,
+    extra top-level fields)``. Handlers only collect them (``req.emit``);
+    ``Sandbox.change`` sends them once the change has committed, so a request
+    that fails emits nothing and no handler ever talks HTTP itself."""
+
+    def emit(self, event: str, payload: dict, **top: Any) -> None:
+        self.append((event, payload, top))
+
+
 @dataclass
 class Req:
     action: dict
@@ -26,6 +36,10 @@ class Req:
     store: Store
     now: datetime
     origin: str  # http://127.0.0.1:PORT, for URLs the sandbox serves itself
+    emits: Emits = field(default_factory=Emits)   # sent after the request's transaction commits
+
+    def emit(self, event: str, payload: dict, **top: Any) -> None:
+        self.emits.emit(event, payload, **top)
 
     @property
     def name(self) -> str:

@@ -47,7 +47,7 @@ def record_instance(store: Store, kind: Kind, doc: dict, start: datetime, end: d
         user = find_user(store, p["email"]) if p.get("email") else None
         part = {
             "id": user["id"] if user else "",
-            "user_id": str(16778240 + i),
+            "user_id": p.get("user_id") or str(16778240 + i),
             "name": p["name"], "user_email": p.get("email", ""),
             "join_time": ids.iso(join), "leave_time": ids.iso(leave), "duration": seconds,
             "failover": False, "status": "in_meeting", "internal_user": bool(user),
@@ -59,18 +59,22 @@ def record_instance(store: Store, kind: Kind, doc: dict, start: datetime, end: d
     return past
 
 
-def end_instance(store: Store, kind: Kind, doc: dict, now: datetime) -> None:
+def end_instance(store: Store, kind: Kind, doc: dict, now: datetime, people: list[dict] | None = None) -> dict:
     """``status: end`` on a live meeting: its instance becomes past, the
-    meeting waits again under a fresh UUID."""
+    meeting waits again under a fresh UUID. ``people``: who was in it (as
+    ``record_instance`` takes them; the sandbox's life driver knows), else
+    the host alone. Answers the past instance."""
     started = ids.parse_time(doc.get("_started_at")) or now - timedelta(minutes=30)
     host = find_user(store, doc["host_id"]) or {}
-    record_instance(store, kind, doc, started, now,
-                    [{"name": host.get("display_name", "Host"), "email": host.get("email", "")}], random.Random())
+    if not people:
+        people = [{"name": host.get("display_name", "Host"), "email": host.get("email", "")}]
+    past = record_instance(store, kind, doc, started, now, people, random.Random())
     doc["status"] = "waiting"
     doc["uuid"] = ids.meeting_uuid()
     doc["_instances"] = int(doc.get("_instances") or 0) + 1
     doc.pop("_started_at", None)
     save(store, kind, doc)
+    return past
 
 
 def instances(store: Store, kind: Kind, key: Any) -> list[dict]:

@@ -120,6 +120,7 @@ class SandboxServer:
             self.socket.close()
             raise
         self.server_address = self.socket.getsockname()[:2]
+        app.origin = self.origin   # the URLs the sandbox hands out for itself (recording files in events)
         config = uvicorn.Config(SandboxASGI(app, max_body=max_body, body_timeout=body_timeout, verbose=verbose),
                                 log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=5,
                                 h11_max_incomplete_event_size=64 * 1024, limit_concurrency=1000,

@@ -5,6 +5,9 @@ Both live as full documents (``meeting`` / ``webinar`` kinds, keyed by the
 numeric id) holding every field any meeting response declares; each answer
 is that document conformed to the operation's response schema. A deleted
 meeting moves to ``meeting_trash`` so that ``status: recover`` can restore it.
+Changes to meetings emit Zoom's events (``req.emit``: meeting.created,
+updated, deleted, ended; payloads in ``payloads``), sent once the request
+has committed.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import ids
+from . import ids, payloads
 from .context import Req, Reply, handles, page
 from .errors import documented, meeting_not_found, validation_failed, webinar_not_found
 from .store import Store
@@ -385,6 +388,8 @@ def _create(req: Req, kind: Kind):
     requester = resolve_user(req)
     doc = build(req, kind, requester, req.body or {})
     save(req.store, kind, doc)
+    if kind is MEETING:
+        req.emit("meeting.created", payloads.created(req.store, doc))
     return Reply(_view(doc, req), status=201)
 
 
@@ -410,8 +415,12 @@ def _list(req: Req, kind: Kind):
 
 def _update(req: Req, kind: Kind):
     doc = get_doc(req, kind)
+    old = copy.deepcopy(doc)
     apply_update(req, kind, doc, req.body or {})
     save(req.store, kind, doc)
+    if kind is MEETING:
+        req.emit("meeting.updated", payloads.updated(req.store, old, doc, int(req.now.timestamp() * 1000),
+                                                     occurrence=req.query.get("occurrence_id")))
     return None
 
 
@@ -424,9 +433,13 @@ def _delete(req: Req, kind: Kind):
             raise documented(req.action, 400, 300, "Invalid parameter: `occurrence_id`.")
         occ["status"] = "deleted"
         save(req.store, kind, doc)
+        if kind is MEETING:
+            req.emit("meeting.deleted", payloads.deleted(req.store, doc, occurrence=occ))
         return None
     req.store.delete(kind.name, doc["id"])
     req.store.put(kind.trash, doc["id"], doc, parent=doc["host_id"])
+    if kind is MEETING:
+        req.emit("meeting.deleted", payloads.deleted(req.store, doc))
     return None
 
 
@@ -443,8 +456,8 @@ def _status(req: Req, kind: Kind):
         return None
     doc = get_doc(req, kind)
     if action == "end" and is_live(doc):
-        from .history import end_instance
-        end_instance(req.store, kind, doc, req.now)
+        from .life import finish
+        finish(req.store, req.emits, kind, doc, req.now)
     return None
 
 

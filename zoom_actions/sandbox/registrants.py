@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from . import ids
+from . import ids, payloads
 from .context import Req, Reply, handles, page
 from .errors import ZoomError, documented
 from .meetings import MEETING, WEBINAR, Kind, get_doc, registration_enabled
@@ -47,12 +47,18 @@ def not_found(req: Req, registrant_id: str) -> ZoomError:
     return ZoomError(404, 3079, f"This registrant does not exist: {registrant_id}.")
 
 
-def add_registrant(store: Store, kind: Kind, doc: dict, body: dict, rng: random.Random, now_iso: str,
-                   status: str | None = None) -> dict:
-    email = body["email"]
+def find_registrant(store: Store, kind: Kind, doc: dict, email: str) -> dict | None:
     for r in store.list(_kind_name(kind), parent=doc["id"]):
         if r["email"].lower() == email.lower():
             return r
+    return None
+
+
+def add_registrant(store: Store, kind: Kind, doc: dict, body: dict, rng: random.Random, now_iso: str,
+                   status: str | None = None) -> dict:
+    existing = find_registrant(store, kind, doc, body["email"])
+    if existing is not None:
+        return existing
     approval = (doc.get("settings") or {}).get("approval_type")
     if status is None:
         status = "approved" if approval == 0 or body.get("auto_approve") else "pending"
@@ -81,7 +87,11 @@ def _open_doc(req: Req, kind: Kind) -> dict:
 
 def _add(req: Req, kind: Kind):
     doc = _open_doc(req, kind)
-    reg = add_registrant(req.store, kind, doc, req.body or {}, random.Random(), ids.iso(req.now))
+    body = req.body or {}
+    known = find_registrant(req.store, kind, doc, body["email"]) is not None
+    reg = add_registrant(req.store, kind, doc, body, random.Random(), ids.iso(req.now))
+    if kind is MEETING and not known:   # Zoom answers an already registered email without a new registration
+        req.emit("meeting.registration_created", payloads.registration_created(req.store, doc, reg))
     answer = {"id": doc["id"], "registrant_id": reg["id"], "join_url": reg["join_url"],
               "topic": doc.get("topic", ""), "participant_pin_code": reg["participant_pin_code"]}
     if doc.get("start_time"):

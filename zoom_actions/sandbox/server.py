@@ -12,7 +12,14 @@ to that schema, so it always validates against the action's
 
 Besides the API: ``GET /rec/download/{fileId}`` (and ``/rec/play/...``)
 serve stored recording files such as the WebVTT transcript, and
-``GET /_sandbox/health`` answers readiness.
+``GET /_sandbox/health`` answers readiness. ``/_sandbox/meetings/...`` and
+``/_sandbox/webhooks`` drive a meeting's life and subscribe webhook
+endpoints over HTTP (``control``).
+
+Every change of state runs in :meth:`Sandbox.change`: one store
+transaction whose Zoom events (collected by the handlers) go to the
+webhook emitter and the event WebSocket once it has committed, in commit
+order.
 """
 
 from __future__ import annotations
@@ -20,12 +27,14 @@ from __future__ import annotations
 import ipaddress
 import json
 import sys
+import threading
 import traceback
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from . import history, ids, meetings, registrants, reports, users  # noqa: F401  (handlers register on import)
-from .context import HANDLERS, Reply, Req
+from .context import HANDLERS, Emits, Reply, Req
 from .errors import ZoomError, invalid_token, meeting_not_found, user_not_found, webinar_not_found
 from .faults import Faults
 from .routes import Router
@@ -63,13 +72,38 @@ class Sandbox:
         self.oauth = OAuthServer()   # Zoom's /oauth/* on the sandbox's own host
         from .websocket import WebSocketHub
         self.websocket = WebSocketHub(self.oauth)   # Zoom's event WebSocket, /ws; publish() from any thread
+        from .webhooks import WebhookEmitter
+        self.webhooks = WebhookEmitter(self.websocket.publish)   # Zoom's webhooks to subscribed endpoints
+        from .life import Life
+        self.life = Life(self)   # start, join, leave, end, recording_ready, summary_ready
+        self.origin = "http://sandbox.localhost"   # where it is reached (set by whoever serves it), for file URLs
+        self._order = threading.RLock()   # events leave in the order their changes committed
 
     def reset(self) -> dict:
-        """Forget every change: back to the freshly seeded state."""
+        """Forget every change: back to the freshly seeded state, with no webhook subscriptions."""
+        self.webhooks.reset()
         with self.store.transaction():
             self.store.clear()
             self.seed_ids = seed(self.store)
         return self.seed_ids
+
+    @contextmanager
+    def change(self) -> Iterator[Emits]:
+        """One change of state: a store transaction; the events collected in the list it yields
+        are emitted once it has committed (none when it raises)."""
+        emits = Emits()
+        with self._order:
+            with self.store.transaction():
+                yield emits
+            if emits:
+                try:
+                    self.webhooks.emit_all(emits)
+                except Exception:  # a sandbox bug: shown, but the committed change is not answered as failed
+                    traceback.print_exc(file=sys.stderr)
+
+    def close(self) -> None:
+        """Stop the webhook workers (the store is closed by whoever opened it)."""
+        self.webhooks.close()
 
     # --- one API request --------------------------------------------------------
 
@@ -92,9 +126,10 @@ class Sandbox:
             self.faults.check(action)
             checked = check_request(action, match.params, query, headers, body, headers.get("Content-Type", ""))
             now = ids.now()
-            req = Req(action=action, path=checked.path, query=checked.query, headers=checked.headers,
-                      body=checked.body, files=checked.files, store=self.store, now=now, origin=origin)
-            with self.store.transaction():
+            with self.change() as emits:
+                req = Req(action=action, path=checked.path, query=checked.query, headers=checked.headers,
+                          body=checked.body, files=checked.files, store=self.store, now=now, origin=origin,
+                          emits=emits)
                 handler = HANDLERS.get(action["name"])
                 if handler is None:
                     self._check_parents(req, match.route.template)
@@ -204,19 +239,31 @@ def dispatch(app: Sandbox, method: str, target: str, headers, body: bytes,
         return app.oauth.handle(method, raw_path, query, headers, body)
     if raw_path == "/_sandbox/health":
         return _json(200, {"ok": True, "base_url": origin + API_PREFIX, "seed": app.seed_ids})
+    if raw_path.startswith("/_sandbox/"):
+        from .control import handle as control
+        return control(app, method, raw_path, body)
     return _json(404, {"code": 404, "message": f"Not a Zoom API path: {raw_path}. "
                        f"The sandbox serves Zoom's API under {API_PREFIX}/."})
 
 
 class SandboxHandle:
     """What a running sandbox offers, however it is reached: ``app``, ``store``,
-    ``seed_ids``, ``faults`` (settable), ``reset()``."""
+    ``seed_ids``, ``faults`` (settable), ``reset()``, and ``webhooks`` /
+    ``life`` (``app.webhooks``, ``app.life``)."""
 
     app: Sandbox
 
     @property
     def store(self) -> Store:
         return self.app.store
+
+    @property
+    def webhooks(self):
+        return self.app.webhooks
+
+    @property
+    def life(self):
+        return self.app.life
 
     @property
     def seed_ids(self) -> dict:
@@ -261,6 +308,7 @@ class RunningSandbox(SandboxHandle):
         self._closed = True
         self._httpd.shutdown()
         self._httpd.server_close()
+        self.app.close()
         if self._owns_store:
             self.store.close()
 

@@ -66,6 +66,7 @@ class InProcessSandbox(SandboxHandle):
         self._owns_store = not isinstance(db, Store)
         store = db if isinstance(db, Store) else open_store(db)
         self.app = Sandbox(store, catalog, faults)
+        self.app.origin = origin
         self.origin = origin
         self.base_url = origin + API_PREFIX
         self.transport = SandboxTransport(self.app, origin)
@@ -74,6 +75,7 @@ class InProcessSandbox(SandboxHandle):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self.app.close()
             if self._owns_store:
                 self.store.close()
 
