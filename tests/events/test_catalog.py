@@ -36,3 +36,36 @@ def test_events_list_and_show(catalog):
     bad = subprocess.run([sys.executable, "-m", "zoom_actions", "events", "show", "recording.complete"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "did you mean recording.completed" in bad.stderr
+
+
+def test_the_overlay_corrects_payload_schemas_zoom_contradicts(spec_dir, tmp_path):
+    import copy
+    import pytest
+    from zoom_actions.codegen import sources
+    from zoom_actions.events.catalog import EventOverlayError, apply_events_overlay
+    events = build_events(spec_dir)["events"]
+
+    def validate(name: str, body: dict) -> None:
+        jsonschema.Draft202012Validator(events[name]["payload_schema"],
+                                        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).validate(body)
+    updated = {"event": "meeting.updated", "event_ts": 1, "payload": {
+        "account_id": "a", "operator": "o@example.com", "operator_id": "o", "time_stamp": 1,
+        "object": {"id": 1, "recurrence": {"type": 2, "weekly_days": "2,4"}, "settings": {"jbh_time": 15}},
+        "old_object": {"id": 1, "recurrence": {"type": 2, "weekly_days": "3"}, "settings": {"jbh_time": 15}}}}
+    validate("meeting.updated", updated)
+    bad = copy.deepcopy(updated)
+    bad["payload"]["object"]["recurrence"]["weekly_days"] = "2,9"
+    with pytest.raises(jsonschema.ValidationError):
+        validate("meeting.updated", bad)
+    files = events["recording.completed"]["payload_schema"]["properties"]["payload"]["properties"]["object"][
+        "properties"]["recording_files"]["items"]["properties"]["recording_type"]
+    assert "audio_transcript" in files["enum"] and "audio_transcript" in files["description"]
+    guest = events["meeting.participant_joined"]["payload_schema"]["properties"]["payload"]["properties"]["object"][
+        "properties"]["participant"]["properties"]["email"]
+    assert "format" not in guest
+    # a patch that no longer finds its target is an error, not silence
+    stale = json.loads((sources.SPEC_DIR / "events_overlay.json").read_text())
+    stale["patches"][0]["pointer"] = "/properties/payload/properties/nowhere"
+    (tmp_path / "events_overlay.json").write_text(json.dumps(stale))
+    with pytest.raises(EventOverlayError, match="finds nothing"):
+        apply_events_overlay(build_events(spec_dir, spec_dir=sources.SPEC_DIR)["events"], tmp_path)

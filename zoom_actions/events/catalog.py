@@ -7,10 +7,18 @@ Both shapes Zoom publishes are read: events under top-level ``paths`` (a
 ``post`` per event) and under OpenAPI 3.1's ``webhooks``. A ``$ref`` that
 points nowhere (some point at ``#/paths/...`` in the other shape) becomes a
 loose schema with a note, as in the action build; the event is kept.
+
+``spec/events_overlay.json`` corrects payload schemas where Zoom's documents
+contradict themselves (an enum missing a value its description lists):
+each patch names events (globs), a JSON pointer into the payload schema
+(``{a,b}`` picks several keys), and ``merge`` (``null`` removes a key) or
+``extend`` (values added to a list); each has a reason, and one that no
+longer finds its target is an error, so the overlay cannot rot silently.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from pathlib import Path
@@ -68,7 +76,54 @@ def build_events(source_dir: Path, notes: list[Note] | None = None, spec_dir: Pa
                          "description": description, "short_description": first_sentence(description),
                          "scopes": {"classic": classic, "granular": granular}, "payload_schema": schema,
                          "tags": list(op.get("tags") or [])}
+    if out:
+        apply_events_overlay(out, spec_dir)
     return {"format": 1, "count": len(out), "events": dict(sorted(out.items()))}
+
+
+OVERLAY = "events_overlay.json"
+
+
+class EventOverlayError(ValueError):
+    pass
+
+
+def _targets(schema: dict, pointer: str) -> list[dict]:
+    nodes = [schema]
+    for part in pointer.strip("/").split("/"):
+        keys = part[1:-1].split(",") if part.startswith("{") and part.endswith("}") else [part]
+        nodes = [n[k] for n in nodes for k in keys if isinstance(n, dict) and isinstance(n.get(k), dict)]
+    return nodes
+
+
+def apply_events_overlay(events: dict[str, dict], spec_dir: Path = sources.SPEC_DIR) -> dict[int, int]:
+    """Apply each patch to the matching events' payload schemas; how many schema nodes each patch changed."""
+    path = spec_dir / OVERLAY
+    if not path.exists():
+        return {}
+    changed: dict[int, int] = {}
+    for i, patch in enumerate(json.loads(path.read_text()).get("patches", [])):
+        if not str(patch.get("reason", "")).strip() or not patch.get("pointer") or not (
+                "merge" in patch or "extend" in patch):
+            raise EventOverlayError(f"{OVERLAY} patch #{i} needs a reason, a pointer and merge or extend")
+        count = 0
+        for name, event in events.items():
+            if not any(fnmatch.fnmatchcase(name, g) for g in patch.get("events", ["*"])):
+                continue
+            for node in _targets(event["payload_schema"], patch["pointer"]):
+                for key, value in (patch.get("merge") or {}).items():
+                    if value is None:
+                        node.pop(key, None)
+                    else:
+                        node[key] = value
+                for key, values in (patch.get("extend") or {}).items():
+                    node[key] = list(node.get(key) or []) + [v for v in values if v not in (node.get(key) or [])]
+                count += 1
+        if count == 0:
+            raise EventOverlayError(f"{OVERLAY} patch #{i} ({patch['pointer']} in {patch.get('events')}) "
+                                    "finds nothing to change: Zoom's document changed; update or drop the patch")
+        changed[i] = count
+    return changed
 
 
 def load_events(catalog_dir: Path) -> dict:
