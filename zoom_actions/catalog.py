@@ -41,8 +41,12 @@ def _not_built(directory: Path, *, explicit: bool) -> str:
 
 
 class Catalog:
-    """The action catalog. ``names()`` lists every action; ``get(name)``
-    returns the action document (a dict, shared: do not mutate)."""
+    """The action catalog. ``names()`` lists every action, Zoom's operations
+    first, then the workflows (composite actions the build step adds from
+    ``spec/workflows.json``, kept under their own ``workflows`` key in the
+    index so that whatever reads Zoom's operations alone, ``index["actions"]``,
+    never meets one); ``get(name)`` returns the action document (a dict,
+    shared: do not mutate)."""
 
     def __init__(self, directory: Path | str | None = None) -> None:
         self.directory = Path(directory) if directory else default_catalog_dir()
@@ -70,6 +74,12 @@ class Catalog:
         self._specs: dict[str, dict] = head.get("specs") or {}
         self._owners: dict[str, list[str]] = head.get("products") or {
             n: [e["product"], *e.get("also_in", ())] for n, e in head["actions"].items()}
+        # names.json: workflow name -> [product]; index.json: workflow name -> its entry
+        flows = head.get("workflows") or {}
+        self._workflows: list[str] = [n for n in flows if n not in self._owners]
+        self._workflow_set = frozenset(self._workflows)
+        self._owners = {**self._owners, **{n: [flows[n]["product"]] if isinstance(flows[n], dict)
+                                           else list(flows[n]) for n in self._workflows}}
         self._docs: dict[str, dict] = {}
 
     @property
@@ -97,8 +107,23 @@ class Catalog:
         return iter(self._owners)
 
     def entry(self, name: str) -> dict:
-        """The index entry (title, product, tags, method, path, annotations...)."""
-        return self._entries[name]
+        """The index entry (title, product, tags, method, path, annotations...); a
+        workflow's has ``kind: "workflow"``, its step actions and empty method/path."""
+        found = self._entries.get(name)
+        if found is None:
+            found = (self.index.get("workflows") or {})[name]
+        return found
+
+    def operations(self) -> list[str]:
+        """The names of Zoom's operations alone (``names()`` without the workflows)."""
+        return [n for n in self._owners if n not in self._workflow_set]
+
+    def workflows(self) -> list[str]:
+        """The workflows' names (also in ``names()``)."""
+        return list(self._workflows)
+
+    def is_workflow(self, name: str) -> bool:
+        return name in self._workflow_set
 
     def get(self, name: str) -> dict:
         doc = self._docs.get(name)
@@ -161,7 +186,7 @@ class Catalog:
             if lowered_tags is None and read_only is None:   # names.json alone answers
                 out.append(name)
                 continue
-            e = self._entries[name]
+            e = self.entry(name)
             if lowered_tags is not None and not lowered_tags & {t.lower() for t in e["tags"]}:
                 continue
             if read_only is not None and e["annotations"]["read_only"] != read_only:

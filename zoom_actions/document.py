@@ -10,7 +10,12 @@ Format history: 1, the first catalog; 2, ``pagination`` and the query
 parameter ``style`` are computed at build time, required path parameters declare
 ``minLength: 1``; 3, every Zoom product: ``also_in`` (other products whose
 document holds the same operation) on actions and index entries, and
-``master_account`` on each index ``specs`` entry.
+``master_account`` on each index ``specs`` entry. Still 3, added beside
+the operations (a runtime that does not know them never sees them):
+``workflows`` in ``index.json`` (name -> :class:`WorkflowEntry`) and in
+``names.json`` (name -> ``[product]``), composite actions from
+``spec/workflows.json`` whose documents (:class:`WorkflowDocument`) have
+``kind: "workflow"``, ``operation: None`` and ``steps``.
 """
 
 from __future__ import annotations
@@ -111,8 +116,29 @@ class Names(TypedDict):
     products: dict[str, list[str]]   # name -> [product, *also_in]
 
 
-class Index(TypedDict):
+class WorkflowStep(TypedDict, total=False):
+    id: str
+    action: str                   # a catalog action, run through Toolkit.execute
+    download: str                 # or a recording download (what it fetches)
+    when: str                     # when the step runs, for readers
+
+
+class WorkflowDocument(ActionDocument):
+    """A composite action: the ActionDocument fields (``operation`` None, no
+    ``parameters``: its flat input goes to its runner, not onto the wire)."""
+    kind: Literal["workflow"]
+    runner: str                   # the function in zoom_actions/workflows.py
+    steps: list[WorkflowStep]
+
+
+class WorkflowEntry(IndexEntry):
+    kind: Literal["workflow"]     # method and path are "" (no single HTTP operation)
+    steps: list[str]              # the step actions
+
+
+class Index(TypedDict, total=False):
     format: int
     specs: dict[str, SpecEntry]
-    count: int
+    count: int                    # operations (workflows not counted)
     actions: dict[str, IndexEntry]
+    workflows: dict[str, WorkflowEntry]

@@ -149,8 +149,14 @@ def _diagnose(action: dict, status: int, code: int | None, message: str | None, 
         notes.append("Zoom cannot access this meeting or webinar: check the ID, that the host is licensed "
                      "and that the feature is enabled on the account.")
     elif code == 3001:
-        notes.append("The meeting does not exist or has expired. Check the meeting ID; for one past occurrence "
-                     "pass its meeting UUID (the runtime double-encodes UUIDs that need it).")
+        meeting_id = ((action.get("input_schema") or {}).get("properties") or {}).get("meetingId") or {}
+        if meeting_id.get("type") == "integer":   # this operation takes the number only: a UUID would not pass
+            notes.append("The meeting does not exist or has expired. Check the meeting ID. This operation takes "
+                         "the meeting ID only; an ended occurrence has its own meeting UUID, which the past-meeting "
+                         "actions take (ZOOM_LIST_PAST_MEETING_OCCURRENCES lists them).")
+        else:
+            notes.append("The meeting does not exist or has expired. Check the meeting ID; for one past "
+                         "occurrence pass its meeting UUID (the runtime double-encodes UUIDs that need it).")
     elif code == 200:
         notes.append("Zoom reports no permission: the account's plan or add-ons lack this feature (webinars "
                      "need a Webinar license, phone actions need Zoom Phone) or the user's role forbids it.")

@@ -28,6 +28,7 @@ from .hooks import HookMethods, Hooks, abefore, aafter, after, before
 from .limiter import DEFAULT_PLAN, RateLimiter
 from .pagination import aiter_pages, collect_flow, iter_pages
 from .prepare import DEFAULT_MAX_UPLOAD, ActionPlan, build_request
+from .workflows import WorkflowPlan, arun as _arun_workflow, is_workflow, run as _run_workflow
 from .redact import filter_client_loggers, install_log_filter
 from .retry import RetryPolicy
 from .session import HTTPSession
@@ -134,7 +135,11 @@ class Toolkit(HookMethods):
     def dry_run_envelope(self, name: str, params: dict) -> dict:
         """The exact request ``execute`` would send (secrets masked), without sending it."""
         from .governance.dryrun import dry_run_envelope
-        return dry_run_envelope(self, self.plan(name), params)
+        plan = self.plan(name)
+        if type(plan) is WorkflowPlan:   # its steps depend on answers a dry run never gets
+            from .workflows import dry_run_envelope as workflow_dry_run
+            return workflow_dry_run(plan, params)
+        return dry_run_envelope(self, plan, params)
 
     # --- calls ------------------------------------------------------------------------
 
@@ -148,7 +153,8 @@ class Toolkit(HookMethods):
             if env is None:
                 clean, env = before(self.hooks, plan, clean)
             if env is None:
-                env = drive(self._flow(plan, clean, paginate, max_pages, (connection, user_id)), self._http)
+                env = _run_workflow(self, plan, clean, (connection, user_id)) if type(plan) is WorkflowPlan \
+                    else drive(self._flow(plan, clean, paginate, max_pages, (connection, user_id)), self._http)
             return after(self.hooks, plan, env) if plan is not None else env
         except Exception as exc:  # never let an exception escape
             return _internal(name, exc)
@@ -161,7 +167,8 @@ class Toolkit(HookMethods):
             if env is None:
                 clean, env = await abefore(self.hooks, plan, clean)
             if env is None:
-                env = await adrive(self._flow(plan, clean, paginate, max_pages, (connection, user_id)), self._http)
+                env = await _arun_workflow(self, plan, clean, (connection, user_id)) if type(plan) is WorkflowPlan \
+                    else await adrive(self._flow(plan, clean, paginate, max_pages, (connection, user_id)), self._http)
             return await aafter(self.hooks, plan, env) if plan is not None else env
         except Exception as exc:
             return _internal(name, exc)
@@ -189,7 +196,8 @@ class Toolkit(HookMethods):
             with self._plans_lock:
                 p = self._plans.get(name)
                 if p is None:
-                    p = self._plans[name] = ActionPlan(self.catalog.get(name))
+                    doc = self.catalog.get(name)   # a workflow (spec/workflows.json) runs its steps instead
+                    p = self._plans[name] = WorkflowPlan(doc) if is_workflow(doc) else ActionPlan(doc)
         return p
 
     # --- the pieces of a call -----------------------------------------------------------

@@ -63,7 +63,7 @@ CATEGORY = {"LIGHT": "Light", "MEDIUM": "Medium", "HEAVY": "Heavy", "RESOURCE-IN
 def catalog_routes(catalog) -> list[tuple[str, str, str, str, str | None]]:
     """(name, method, path, label, marker field) of each stand-in route, from the catalog."""
     by_path = {}
-    for name in catalog.names():
+    for name in catalog.operations():   # not the workflows: they have no single route
         op = catalog.get(name)["operation"]
         by_path.setdefault((op["method"].upper(), op["path"]), name)
     out = []

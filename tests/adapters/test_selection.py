@@ -46,9 +46,9 @@ def test_openai_and_gemini_refuse_more_than_128_tools(catalog):
     for fmt in ("openai", "openai-responses", "gemini"):
         with pytest.raises(TooManyTools, match="at most 128"):
             build_tools(catalog, fmt, products="meetings")
-    assert len(build_tools(catalog, "openai", products="meetings", allow_many=True)) == 181
+    assert len(build_tools(catalog, "openai", products="meetings", allow_many=True)) == 181 + len(catalog.workflows())
     assert len(build_tools(catalog, "openai", products="meetings", limit=128)) == 128
-    assert len(build_tools(catalog, "mcp", products="meetings")) == 181   # MCP lists have no such cap
+    assert len(build_tools(catalog, "mcp", products="meetings")) == 181 + len(catalog.workflows())   # no cap
 
 
 def test_anthropic_strict_request_budgets(catalog):

@@ -35,10 +35,11 @@ def test_one_action_per_operation(catalog, specs):
     assert len(specs) == 45
     ops = [(p, m.upper(), path) for p, doc in specs.items() for path, m, _, _ in iter_operations(doc)]
     assert len(ops) == OPERATIONS
-    built = {(catalog.entry(n)["product"], catalog.entry(n)["method"], catalog.entry(n)["path"]) for n in catalog.names()}
-    also = {(p, catalog.entry(n)["method"], catalog.entry(n)["path"]) for n in catalog.names()
+    operations = catalog.operations()   # names() also holds the workflows (spec/workflows.json)
+    built = {(catalog.entry(n)["product"], catalog.entry(n)["method"], catalog.entry(n)["path"]) for n in operations}
+    also = {(p, catalog.entry(n)["method"], catalog.entry(n)["path"]) for n in operations
             for p in catalog.entry(n)["also_in"]}
-    assert len(built) == len(catalog) == OPERATIONS - DUPLICATES
+    assert len(built) == len(operations) == OPERATIONS - DUPLICATES
     assert len(also) == DUPLICATES and {p for p, _, _ in also} == {"accounts-ma"}
     assert built | also == set(ops) and not built & also
 
@@ -54,7 +55,7 @@ def test_operations_in_two_documents_are_one_action_selected_by_both(catalog):
 
 def test_names_unique_and_well_formed(catalog):
     names = catalog.names()
-    assert len(names) == len(set(names)) == OPERATIONS - DUPLICATES
+    assert len(names) == len(set(names)) == OPERATIONS - DUPLICATES + len(catalog.workflows())
     assert all(NAME_RE.match(n) for n in names)
 
 
@@ -254,7 +255,9 @@ def test_build_is_deterministic(spec_dir, tmp_path):
     build.build(spec_dir, a)
     build.build(spec_dir, b)
     names = sorted(p.name for p in a.iterdir())
-    assert names == sorted(p.name for p in b.iterdir()) and len(names) == OPERATIONS - DUPLICATES + 3  # + index.json, names.json, events.json
+    from zoom_actions.workflows import load_declarations
+    assert names == sorted(p.name for p in b.iterdir()) and \
+        len(names) == OPERATIONS - DUPLICATES + len(load_declarations()) + 3  # + index.json, names.json, events.json
     match, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
     assert mismatch == [] and errors == []
 
@@ -262,7 +265,7 @@ def test_build_is_deterministic(spec_dir, tmp_path):
 def test_built_catalog_is_current(spec_dir, catalog, tmp_path):
     """actions/ is what today's specs, overlay and lock produce."""
     fresh = build.build(spec_dir, tmp_path / "x")
-    assert [a["name"] for a in fresh.actions] == catalog.names()
+    assert [a["name"] for a in fresh.actions + fresh.workflows] == catalog.names()
     for a in fresh.actions[:: 37]:
         assert a == catalog.get(a["name"])
 

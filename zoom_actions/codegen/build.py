@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import naming, sources
@@ -28,6 +28,7 @@ class BuildResult:
     overlay_hits: list[int]
     notes: list[Note]          # spec defects repaired (or operations refused), with where
     overlay_problems: list[str]  # patches that do not fit the documents built
+    workflows: list[dict] = field(default_factory=list)   # composite actions (spec/workflows.json)
 
 
 def dumps(obj) -> str:
@@ -78,10 +79,11 @@ def build(source_dir: Path | None, out_dir: Path, *, products: list[str] | None 
     lock_path = spec_dir / "names.lock"
     lock = naming.load_lock(lock_path)
     actions, names = plan_catalog(specs, lock, notes)
+    flows = plan_workflows(actions, set(lock.values()) | set(names.values()), spec_dir, notes)
     new = {k: v for k, v in names.items() if k not in lock}
     hashes = {f.source["id"]: f.sha256 for f in files}
     if write:
-        emit(actions, files, out_dir)
+        emit(actions, files, out_dir, flows)
         if source_dir is not None:   # the event catalog beside the actions (the events issue reads it)
             from ..events.catalog import FILE, build_events
             events = build_events(source_dir, notes, spec_dir)
@@ -90,7 +92,23 @@ def build(source_dir: Path | None, out_dir: Path, *, products: list[str] | None 
     if update_lock:
         naming.dump_lock(lock_path, names, lock)
         _write_spec_lock(spec_dir / "spec.lock", files)
-    return BuildResult(out_dir, actions, names, hashes, new, hits, notes, problems)
+    return BuildResult(out_dir, actions, names, hashes, new, hits, notes, problems, flows)
+
+
+def plan_workflows(actions: list[dict], pinned: set[str], spec_dir: Path = sources.SPEC_DIR,
+                   notes: list[Note] | None = None) -> list[dict]:
+    """The composite actions of ``spec_dir/workflows.json`` over these operations
+    (``zoom_actions.workflows``): a step naming an unknown action refuses the
+    build; a workflow whose steps' product was not built is left out, with a note."""
+    from ..workflows import WorkflowError, compile_workflows, load_declarations
+    try:
+        docs, skipped = compile_workflows(load_declarations(spec_dir / "workflows.json"),
+                                          {a["name"]: a for a in actions}, pinned)
+    except WorkflowError as exc:
+        raise BuildRefused(f"spec/workflows.json: {exc}") from None
+    if notes is not None:
+        notes.extend(Note("workflows", "spec/workflows.json", s) for s in skipped)
+    return docs
 
 
 def _write_spec_lock(path: Path, files: list[sources.SpecFile]) -> None:
@@ -125,10 +143,13 @@ def index_entry(a: ActionDocument) -> IndexEntry:
     }
 
 
-def emit(actions: list[dict], files: list[sources.SpecFile], out_dir: Path) -> None:
+def emit(actions: list[dict], files: list[sources.SpecFile], out_dir: Path, workflows: list[dict] = ()) -> None:
     """Write one JSON document per action plus index.json, replacing what was
     there. Written beside the target and swapped in, so readers never see a
-    half-written catalog and a failed build leaves the old one in place."""
+    half-written catalog and a failed build leaves the old one in place.
+    ``workflows`` (composite actions) get their documents too, and their own
+    ``workflows`` key in index.json and names.json, beside ``actions``."""
+    from ..workflows import index_entry as workflow_entry
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     final, out_dir = out_dir, out_dir.with_name(out_dir.name + ".new")
@@ -139,7 +160,7 @@ def emit(actions: list[dict], files: list[sources.SpecFile], out_dir: Path) -> N
         shutil.copy(final / "README.md", out_dir / "README.md")
     if (final / "models").is_dir():   # kept: `generate --models` rebuilds them from the new catalog
         shutil.move(str(final / "models"), str(out_dir / "models"))
-    for a in actions:
+    for a in [*actions, *workflows]:
         (out_dir / f"{a['name']}.json").write_text(dumps(a))
     index: Index = {
         "format": CATALOG_FORMAT,
@@ -149,11 +170,14 @@ def emit(actions: list[dict], files: list[sources.SpecFile], out_dir: Path) -> N
         "count": len(actions),
         "actions": {a["name"]: index_entry(a) for a in actions},
     }
+    if workflows:
+        index["workflows"] = {w["name"]: workflow_entry(w) for w in workflows}
     (out_dir / "index.json").write_text(dumps(index))
     # the fast path: every name with its products, for listing and product filters without the index
     (out_dir / "names.json").write_text(json.dumps(
         {"format": CATALOG_FORMAT, "specs": index["specs"],
-         "products": {a["name"]: [a["product"], *a.get("also_in", [])] for a in actions}},
+         "products": {a["name"]: [a["product"], *a.get("also_in", [])] for a in actions},
+         **({"workflows": {w["name"]: [w["product"]] for w in workflows}} if workflows else {})},
         separators=(",", ":"), ensure_ascii=False) + "\n")
     old = final.with_name(final.name + ".old")
     if old.exists():

@@ -120,7 +120,7 @@ def generate_models(catalog_dir: Path, out_dir: Path | None = None, jobs: int | 
     out_dir = out_dir or models_dir(catalog_dir)
     index = json.loads((catalog_dir / "index.json").read_text())
     by_product: dict[str, list[dict]] = {}
-    for name, entry in index["actions"].items():
+    for name, entry in {**index["actions"], **index.get("workflows", {})}.items():   # workflows: models too
         by_product.setdefault(entry["product"], []).append(json.loads((catalog_dir / f"{name}.json").read_text()))
     out_dir.mkdir(parents=True, exist_ok=True)
     work = [(p, json.dumps(product_schema(p, acts)), str(out_dir / f"{module_name(p)}.py"))
