@@ -1,13 +1,24 @@
 """Lexical ranking: BM25F over what the catalog's index says of each action.
 
 Fields, with weights: the action's name, title, tags, short description,
-path and parameter names (all in ``index.json``, so the index builds
-without opening the 2,444 action documents; their longer descriptions and
-response fields did not find more of the labeled tasks). A light stemmer, a
-small hand-written synonym map for Zoom's vocabulary ("attended" ->
-participants, "join link" -> invitation, "move"/"reschedule" -> update) and
-a nudge towards the action's verb (a "who/what/show" task prefers reads;
-"move", "cancel", "schedule" prefer updates, deletes and creates).
+path and parameter names (from ``index.json``), and what
+``zoom_actions.search_documents`` reads of the action's document: the
+operations its enums select, the first paragraphs of its description, the
+setting names of its body (matched, but not counted in the document's length:
+a settings action is not made "longer" by its hundred settings). A light
+stemmer, a small hand-written synonym map for Zoom's and agents' vocabulary
+("attended" -> participants, "join link" -> invitation, "move"/"reschedule" ->
+update, "offboard" -> delete a user, "missed calls" -> call history) and a
+nudge towards the action's verb (a "who/what/show" task prefers reads; "move",
+"cancel", "schedule" prefer updates, deletes and creates).
+
+A little grammar, because a task is a sentence, not a bag of words: a noun in
+the plural ("my voicemails", "the registrants") prefers the action on the
+collection over the one on a single item, an identifier ("meeting
+81234567890") the other way round; a verb after an article is a noun ("post
+an update" sends a message, it updates nothing); "check that ..." is no verb;
+the words of a "with ..." phrase say who takes part, not what is acted on;
+"add Leo to the channel" is about the channel's members.
 
 Scoring walks posting lists (only the actions that hold a query word), so a
 query costs a few thousand additions whatever the catalog's size.
@@ -37,7 +48,7 @@ _TIME_RE = re.compile(r"^\d+(?:am|pm|st|nd|rd|th|h|k)?$")
 # Query-side expansions: a word in a task -> catalog words it stands for.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "attend": ("participant",), "attended": ("participant",), "attendee": ("participant",),
-    "attendance": ("participant",), "joined": ("participant",), "who": ("participant", "user", "member", "list"),
+    "attendance": ("participant",), "joined": ("participant",), "who": ("participant", "user", "member", "list", "collaborator"),
     "link": ("invitation", "join", "url"), "url": ("join", "invitation"), "share": ("invitation",),
     "invite": ("invitation", "invite"), "invitation": ("invitation",),
     "move": ("update",), "reschedule": ("update",), "change": ("update",), "edit": ("update",),
@@ -94,7 +105,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "conversation": ("session", "conversation"), "pause": ("control",), "resume": ("control",),
     "callout": ("invite", "control"), "doc": ("file", "document"), "docs": ("file", "document"), "text": ("sms",), "texts": ("sms",), "sms": ("sms",), "dnc": ("dnc",), "message": ("message", "sms"), "messages": ("message", "sms"),
     "number": ("number",), "did": ("number",), "own": ("list",),
-    "queue": ("queue",), "agent": ("member",), "agents": ("member",),
+    "queue": ("queue",), "agent": ("member", "user"), "agents": ("member", "user"),
     "spam": ("block",), "block": ("block", "blocked"), "blocked": ("blocked", "block"),
     "desk": ("desk", "workspace", "reservation"), "floor": ("workspace", "floor"), "deskphone": ("desk", "device"), "handset": ("desk", "device"),
     "restart": ("reboot",), "reboot": ("reboot",),
@@ -106,6 +117,21 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "quality": ("qos",), "qos": ("qos",), "jitter": ("qos",), "latency": ("qos",),
     "assistant": ("assistant",), "delegate": ("assistant", "scheduler"),
     "exists": ("check",), "whether": ("check",), "already": ("check", "past"),
+    # agents' everyday words for what Zoom's titles call otherwise
+    "post": ("send", "message"), "missed": ("call", "history", "log"), "listened": ("read",), "heard": ("read",),
+    "flag": ("mark", "status", "update"), "forward": ("handling", "forward"), "forwarding": ("handling", "forward"),
+    "behalf": ("assistant",), "suspend": ("status", "deactivate"), "unsuspend": ("status", "activate"),
+    "offboard": ("delete", "user"), "departing": ("delete", "user"), "hire": ("user", "create"),
+    "onboard": ("create", "user"), "require": ("update", "setting"), "enforce": ("update", "setting"),
+    "watched": ("analytics",), "watch": ("analytics",), "viewer": ("analytics",), "viewers": ("analytics",),
+    "booking": ("schedule",), "appointment": ("event", "schedule"), "appointments": ("event", "schedule"),
+    "latest": ("list",), "newest": ("list",), "stop": ("control", "status"), "whoami": ("user",),
+    "identity": ("user",), "authenticated": ("user",), "connection": ("user",), "todo": ("task",),
+    "reject": ("status", "update", "deny"), "decline": ("status", "update", "deny"), "accept": ("status", "approve"),
+    "reserve": ("reservation", "create"), "remind": ("reminder", "create"), "reminder": ("reminder",),
+    "access": ("access", "collaborator", "share"), "pdf": ("file",), "attachment": ("file", "attachment"),
+    "rep": ("user",), "displayname": ("user", "profile"), "accountwide": ("account", "setting"),
+    "helpdesk": (), "conference": ("event", "meeting"),
 }
 
 # Words that stand only for their expansions: in Zoom's texts they mean
@@ -118,7 +144,11 @@ ALIASES = {"sync", "standup", "huddle", "catchup", "move", "reschedule", "postpo
            "answer", "answered", "showedup", "absent", "book", "oneonone", "speaker", "presenter", "youtube",
            "broadcast", "agent", "agents", "own", "department", "team", "division", "available", "busy",
            "away", "disturb", "dnd", "running", "ended", "finished", "already", "share", "listen", "viewed",
-           "downloaded", "views", "exists", "whether", "office", "hardware", "handset", "deskphone"}
+           "downloaded", "views", "exists", "whether", "office", "hardware", "handset", "deskphone",
+           "missed", "listened", "heard", "flag", "behalf", "suspend", "unsuspend", "offboard", "departing", "hire",
+           "onboard", "watched", "watch", "viewer", "viewers", "appointment", "appointments", "latest", "newest",
+           "whoami", "identity", "authenticated", "connection", "todo", "noshow", "reserve", "remind", "rep",
+           "displayname", "accountwide", "helpdesk", "conference", "reject", "decline"}
 
 _OWNER = {"my", "mine", "i", "me", "myself"}
 
@@ -126,21 +156,22 @@ _OWNER = {"my", "mine", "i", "me", "myself"}
 _VERBS = {
     "read": {"get", "list", "check", "download", "sync"},
     "create": {"create", "add", "enable", "assign", "upload", "perform", "batch", "duplicate", "send", "insert",
-               "invite", "generate", "import", "share", "grant", "promote", "schedule", "post", "start"},
+               "invite", "generate", "import", "share", "grant", "promote", "schedule", "post", "start", "use"},
     "update": {"update", "change", "set", "use", "mark", "assign", "recover", "reboot", "upgrade", "activate",
                "patch", "modify", "edit", "transfer", "move", "rotate", "control"},
     "delete": {"delete", "remove", "unassign", "revoke"},
 }
 _INTENT_WORDS = {
     "read": {"who", "what", "which", "show", "list", "get", "see", "find", "look", "fetch", "view",
-             "details", "detail", "how", "is", "are", "download", "listen", "check", "whether"},
+             "details", "detail", "how", "is", "are", "download", "listen", "check", "whether", "read", "whoami"},
     "create": {"create", "schedule", "book", "add", "new", "register", "setup", "make", "invite", "signup",
                "upload", "save", "give", "let", "block", "send", "post", "share", "assign", "grant", "publish",
-               "import", "export", "dm"},
+               "import", "export", "dm", "post", "onboard", "hire", "reserve", "remind"},
     "update": {"move", "reschedule", "change", "edit", "rename", "update", "modify", "enable", "disable",
                "turn", "set", "reset", "approve", "deny", "mark", "end", "restore", "deactivate", "restart",
-               "postpone", "transfer", "rotate", "pause", "stop", "resume"},
-    "delete": {"delete", "cancel", "remove", "erase", "purge", "drop", "deactivate"},
+               "postpone", "transfer", "rotate", "pause", "stop", "resume", "suspend", "flag", "require",
+               "forward", "reject", "decline", "accept"},
+    "delete": {"delete", "cancel", "remove", "erase", "purge", "drop", "deactivate", "offboard"},
 }
 
 
@@ -156,7 +187,9 @@ def _stem_keys(mapping: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]
     return out
 
 
-_FIELD_WEIGHTS = {"name": 3.0, "title": 2.5, "tags": 1.5, "short": 1.5, "path": 1.2, "params": 0.4}
+_FIELD_WEIGHTS = {"name": 3.0, "title": 2.5, "tags": 1.5, "short": 1.5, "path": 1.2, "params": 0.4,
+                  "ops": 1.2, "desc": 0.5, "fields": 0.15}
+_UNMEASURED = {"fields"}   # a settings body's hundred names: matched, but not counted in the length
 _K1, _B = 1.2, 0.6
 _DASHBOARD_FACTOR = 0.8   # a task that does not ask for the dashboard wants the meeting's own action
 _DASHBOARD_WORDS = {"dashboard", "metric", "qos", "quality", "health", "crc"}
@@ -175,12 +208,21 @@ _JOINED_SPELLINGS = {
     "voicemail": ("voice mail", "voice mails"), "whiteboard": ("white board", "white boards"),
     "signup": ("sign up", "signed up"), "setup": ("set up",), "allhands": ("all hands",),
     "dnd": ("do not disturb",), "dnc": ("do not call",),
-    "noshow": ("never showed up", "never show up", "did not show up", "not show up", "no show", "no shows"),
+    "noshow": ("never showed up", "never show up", "did not show up", "not show up", "no show", "no shows",
+               "never showed", "never attended", "did not attend", "did not join", "never joined"),
     "showedup": ("showed up", "show up"), "oneonone": ("one on one",), "addressbook": ("address book", "address books"),
     "waitingroom": ("waiting room", "waiting rooms"), "unassigned": ("not assigned",),
     "callout": ("call out", "calling out"), "townhall": ("town hall", "town halls"), "kickoff": ("kick off",),
     "sms": ("text message", "text messages"), "zoomroom": ("zoom room", "zoom rooms"),
+    # "check that my connection works": the cheapest call that proves it is the caller's own user
+    "whoami": ("who am i", "signed in as", "logged in as", "authenticated as", "connection works",
+               "connection is working", "connection working", "credentials work", "credentials are working",
+               "token works", "token is working"),
     "signin": ("sign in", "signed in", "log in", "logged in"), "signout": ("sign out", "signed out", "log out", "logged out"),
+    "todo": ("to do", "to dos"), "cancel": ("call off",), "postpone": ("push back", "move back"),
+    "helpdesk": ("help desk", "service desk", "front desk"), "displayname": ("display name",),
+    "accountwide": ("account wide", "across the account", "company wide", "across the company", "org wide",
+                    "organization wide", "across our account", "for the whole account", "for everyone in the account"),
 }
 _PHRASES = {tuple(spelling.split()): joined for joined, spellings in _JOINED_SPELLINGS.items() for spelling in spellings}
 _LONGEST_PHRASE: dict[str, int] = {}
@@ -248,7 +290,7 @@ def _stem(word: str) -> str:
     return s
 
 
-def _fields(name: str, entry: dict, seen: dict[str, list[str]]) -> dict[str, list[str]]:
+def _fields(name: str, entry: dict, seen: dict[str, list[str]], extra: dict | None = None) -> dict[str, list[str]]:
     params: list[str] = []
     for flat in entry.get("parameters") or ():
         words = seen.get(flat)
@@ -263,6 +305,9 @@ def _fields(name: str, entry: dict, seen: dict[str, list[str]]) -> dict[str, lis
         "short": tokens(entry.get("short_description") or ""),
         "path": tokens(re.sub(r"\{[^}]*\}", " ", path).replace("/", " ").replace("_", " ")),
         "params": params,
+        "ops": tokens((extra or {}).get("operations") or ""),
+        "desc": tokens((extra or {}).get("description") or ""),
+        "fields": tokens((extra or {}).get("fields") or ""),
     }
 
 
@@ -270,30 +315,34 @@ class LexicalIndex:
     """BM25F posting lists over one catalog: ``postings[word]`` holds
     (action position, the word's BM25 weight in that action)."""
 
-    def __init__(self, catalog, names: list[str]) -> None:
+    def __init__(self, catalog, names: list[str], extras: dict[str, dict] | None = None) -> None:
         self.verbs: list[str] = []
         self.verb_stems: list[str] = []
         self.name_words: list[frozenset[str]] = []
         self.dashboard: list[bool] = []   # /metrics/...: the account dashboard's view of the same facts
+        self.item: list[bool] = []        # works on one thing (/meetings/{id}), not on a collection
         weighted_docs: list[dict[str, float]] = []
+        unmeasured_lengths: list[float] = []
         df: Counter = Counter()
         seen: dict[str, list[str]] = {}
         for name in names:
             entry = catalog.entry(name)
-            fields = _fields(name, entry, seen)
+            fields = _fields(name, entry, seen, (extras or {}).get(name))
             weighted: dict[str, float] = defaultdict(float)
             for field, words in fields.items():
                 w = _FIELD_WEIGHTS[field]
                 for word in words:
                     weighted[word] += w
             weighted_docs.append(weighted)
+            unmeasured_lengths.append(sum(_FIELD_WEIGHTS[f] * len(fields[f]) for f in _UNMEASURED))
             df.update(weighted.keys())
             self.verbs.append(name.split("_")[1].lower() if "_" in name else "")
             self.verb_stems.append(stem(self.verbs[-1]))
             self.name_words.append(frozenset(fields["name"][1:]) or frozenset(fields["name"]))
             self.dashboard.append(entry.get("path", "").startswith("/metrics/"))
+            self.item.append(_on_one(entry.get("path", "")))
         n = len(names)
-        lengths = [sum(d.values()) for d in weighted_docs]
+        lengths = [sum(d.values()) - unmeasured for d, unmeasured in zip(weighted_docs, unmeasured_lengths)]
         avg = (sum(lengths) / n) if n else 1.0
         idf = {w: math.log(1 + (n - c + 0.5) / (c + 0.5)) for w, c in df.items()}
         postings: dict[str, tuple[list[int], list[float]]] = {}
@@ -310,9 +359,19 @@ class LexicalIndex:
         """Action position -> lexical score, for the actions that share a word with the task."""
         raw = tokens(query, keep_stop=True)
         terms = query_terms(raw, self.name_vocabulary)
+        if "@" in query and _EMAIL.search(query):   # an address names a person: their user
+            terms["user"] = max(terms.get("user", 0.0), 0.6)
         intent = _intent(raw)
         asks_dashboard = bool(_DASHBOARD_WORDS & set(raw))
+        synonyms, _, _, verbs = _lookups()
+        plural = plurals(query)
+        if plural:   # "appointments" are events: the collection of what the word stands for
+            plural |= {syn for word in plural for syn in synonyms.get(word, ())}
+        one = names_one(query)
         said = set(raw[:3])
+        for word in raw[:3]:   # "post a message" says "send", "cancel the call" says "delete"
+            if any(word in verbs[kind] for kind in ("create", "update", "delete")):
+                said |= set(synonyms.get(word, ()))
         acc: dict[int, float] = defaultdict(float)
         for term, qw in terms.items():
             posting = self.postings.get(term)
@@ -332,12 +391,60 @@ class LexicalIndex:
             if self.dashboard[i] and not asks_dashboard:
                 s *= _DASHBOARD_FACTOR
             words = self.name_words[i]
+            if plural and not plural.isdisjoint(words):   # "the registrants", "my voicemails": the collection
+                s *= _ITEM_OF_PLURAL if self.item[i] else _COLLECTION_OF_PLURAL
+            elif one and self.item[i]:   # "meeting 81234567890": that one meeting
+                s *= _ONE_NAMED
+
             hit = sum(1 for w in words if w in terms)
             out[i] = s * (1 + _NAME_BONUS * hit / max(len(words), 1))
         return out
 
 
 _LOOKUPS: tuple | None = None
+_COLLECTION_OF_PLURAL = 1.15   # a task that names things in the plural wants the collection's action...
+_ITEM_OF_PLURAL = 0.85         # ...rather than the one that works on one of them
+
+
+_ONE_NAMED = 1.2               # a task that gives an ID wants the action on that one thing
+_ID = re.compile(r"(?<![\w@.:-])(?:\d{3,}|[A-Za-z0-9+/_-]{16,}={0,2}|[A-Za-z0-9+/]{10,}==)(?![\w@.-])")
+
+
+_MANY = ("history", "log", "activit", "data", "analytics", "usage", "metric", "content", "archive", "report")
+
+
+def _on_one(path: str) -> bool:
+    """Whether a path works on one thing: ``/meetings/{id}``, or a singular part of one
+    (``/meetings/{id}/meeting_summary``, ``/webinars/{id}/survey``), not a collection."""
+    segments = [s for s in path.strip("/").split("/") if s]
+    if not segments:
+        return False
+    if segments[-1].startswith("{"):
+        return True
+    last = segments[-1].lower()
+    return (len(segments) > 1 and segments[-2].startswith("{") and not last.endswith("s")
+            and not any(word in last for word in _MANY))
+
+
+def names_one(query: str) -> bool:
+    """Whether the task gives an identifier: a meeting number, a UUID (not a time, not an address)."""
+    return any(any(c.isdigit() for c in m) for m in _ID.findall(query))
+
+
+def plurals(query: str) -> set[str]:
+    """The stems of the words a task says in the plural ("registrants" -> "registrant")."""
+    out = set()
+    within = False   # "a conference with several sessions" asks for the conference
+    for word in _TOKEN.findall(query.lower()):
+        if word == "with":
+            within = True
+        elif within and word in _COMPANION_END:
+            within = False
+        elif (not within and len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+              and word not in _STOP):
+            out.add(_stem(word))
+    return out
+
 
 
 def _lookups():
@@ -349,30 +456,90 @@ def _lookups():
     return _LOOKUPS
 
 
+_ARTICLES = {"a", "an", "the", "this", "that", "my", "our", "your"}
+_META_VERBS = {"check", "verify", "confirm", "ensure", "test"}   # "check that ...": the rest says what
+_CLAUSE = {"that", "if", "whether"}
+_CAUSATIVE = {"make", "get", "have", "let"}
+_UPDATING = {"require", "use", "start", "stop", "end", "expire", "allow", "show", "hide", "mute", "unmute"}
+_ADDING = {"add", "put", "invite", "bring", "include"}
+_INTO = {"to", "into"}
+_COMPANION_END = {"to", "for", "in", "on", "at", "from", "by", "about", "into", "and"}
+_COMPANION = 0.5   # "a call with the design team": who takes part, not what the action works on
+
+
+def grammar(raw: list[str]) -> tuple[set[int], set[int], set[int]]:
+    """Positions in ``raw`` (stems, stop words kept) of (verbs used as nouns: "post an update",
+    meta verbs: "check that ...", companions: the words of a "with ..." phrase)."""
+    nouns, meta, companions = set(), set(), set()
+    within = False
+    for i, word in enumerate(raw):
+        before = raw[i - 1] if i else ""
+        after = raw[i + 1] if i + 1 < len(raw) else ""
+        if before in _ARTICLES and i > 1:   # "post an update", not a task that starts "the ..."
+            nouns.add(i)
+        if word in _META_VERBS and after in _CLAUSE:
+            meta.add(i)
+        if word in _CAUSATIVE and i == 0 and any(w in _UPDATING for w in raw[2:]):
+            meta.add(i)   # "make the sync require a passcode": the later verb says what
+        if word == "with":
+            within = True
+        elif within and word in _COMPANION_END:
+            within = False
+        elif within:
+            companions.add(i)
+    return nouns, meta, companions
+
+
+def _adds_to_container(raw: list[str]) -> bool:
+    """ "... to the channel", "... into the group" (not "... to Zoom", which is the whole account)."""
+    for i, word in enumerate(raw[:-1]):
+        if word in _INTO:
+            rest = [w for w in raw[i + 1:i + 4] if w not in _ARTICLES]
+            if rest and rest[0] not in _STOP:
+                return True
+    return False
+
+
 def query_terms(raw: list[str], named: frozenset[str] = frozenset()) -> dict[str, float]:
     """The task's words (stems) and their synonyms, each with its query weight. An alias that
     is also a word of some action's name (``named``: "team", "agent", "note" in Contact
-    Center, "move" in Mail) keeps a share of its literal weight."""
-    synonyms, aliases, time_words, _ = _lookups()
+    Center, "move" in Mail) keeps a share of its literal weight. A verb used as a noun ("post
+    an update") keeps half its literal weight and none of its synonyms; "check that" is no
+    verb at all; the words of a "with ..." phrase weigh half (they say who, not what)."""
+    synonyms, aliases, time_words, intents = _lookups()
+    verbs = intents["create"] | intents["update"] | intents["delete"]   # "the details" stays a noun's weight
+    nouns, meta, companions = grammar(raw)
     terms: dict[str, float] = defaultdict(float)
-    for word in raw:
+    for pos, word in enumerate(raw):
+        if pos in meta:
+            continue
+        scale = _COMPANION if pos in companions else 1.0
+        as_noun = pos in nouns and word in verbs
         if word in _STOP or word in time_words or _TIME_RE.match(word):
             pass
+        elif as_noun:
+            terms[word] = max(terms[word], 0.5 * scale)
+            continue
         elif word not in aliases:
-            terms[word] = max(terms[word], 1.0)
+            terms[word] = max(terms[word], scale)
         elif word in named:
-            terms[word] = max(terms[word], _NAMED_ALIAS)
+            terms[word] = max(terms[word], _NAMED_ALIAS * scale)
         for syn in synonyms.get(word, ()):
-            terms[syn] = max(terms[syn], 0.8 if word in aliases else 0.6)
+            terms[syn] = max(terms[syn], (0.8 if word in aliases else 0.6) * scale)
         if word in _OWNER:
             terms["user"] = max(terms["user"], 0.3)  # "my ..." leans to the user-level action
+    if _ADDING & set(raw) and _adds_to_container(raw):   # "add Leo and Ana to the channel": its members
+        terms["member"] = max(terms["member"], 0.5)
     return dict(terms)
 
 
 def _intent(words: list[str]) -> str | None:
     vocab_by_kind = _lookups()[3]
+    nouns, meta, _ = grammar(words)
     votes: Counter = Counter()
     for pos, word in enumerate(words):
+        if pos in nouns or pos in meta:
+            continue
         if word == "give":  # "give me X" reads X; "give X to Y" assigns it
             votes["read" if pos + 1 < len(words) and words[pos + 1] in ("me", "us") else "create"] += 2 if pos == 0 else 1
             continue
@@ -389,7 +556,7 @@ def _intent(words: list[str]) -> str | None:
 
 def _verb_factor(verb: str, intent: str) -> float:
     if intent == "implicit-read":
-        return 1.15 if verb in ("get", "list") else 0.85
+        return 1.15 if verb in ("get", "list", "check") else 0.85
     if verb in _VERBS[intent]:
         return 1.35
     if intent == "read" and any(verb in _VERBS[k] for k in ("delete",)):

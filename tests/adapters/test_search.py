@@ -1,11 +1,13 @@
 """``search``: natural-language tasks -> action names, offline.
 
-Four hand-labeled sets: ``search_tasks.json`` (used while building the first,
+Five hand-labeled sets: ``search_tasks.json`` (used while building the first,
 lexical ranker) and ``search_tasks_heldout.json`` (written after it was
 frozen), scored on the default selection; ``search_tasks_untouched.json``
-(written before the hybrid ranker, never edited or tuned on since) and
-``search_tasks_tuning.json`` (used to tune it), scored on the full catalog,
-every product and the master-account APIs included."""
+(written before the hybrid ranker, never edited, read or tuned on since: only
+its aggregate recall is ever printed), ``search_tasks_tuning.json`` (used to
+tune the hybrid ranker) and ``search_tasks_tuning2.json`` (written and measured
+before the second round of tuning, then used for it), scored on the full
+catalog, every product and the master-account APIs included."""
 
 from __future__ import annotations
 
@@ -17,13 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from zoom_actions import embedding
+from zoom_actions import embedding, search_documents
 from zoom_actions.adapters.selection import select_names
+from zoom_actions.lexical import grammar, names_one, plurals, query_terms
 from zoom_actions.search import Index, index_for, named_products, search, stem, tokens
 
 HERE = Path(__file__).parent
 OLD_SETS = ("search_tasks.json", "search_tasks_heldout.json")
-NEW_SETS = ("search_tasks_untouched.json", "search_tasks_tuning.json")
+NEW_SETS = ("search_tasks_untouched.json", "search_tasks_tuning.json", "search_tasks_tuning2.json")
 
 
 def _tasks(file: str) -> list[dict]:
@@ -61,13 +64,15 @@ def test_labeled_tasks_are_valid(catalog):
 
 
 def test_recall_on_the_untouched_half_does_not_regress(catalog):
-    """Measured once the ranker was frozen: 0.620 @1, 0.813 @5 (the first, lexical ranker: 0.515, 0.713)."""
+    """0.731 @1, 0.889 @5 after the second round of tuning (on search_tasks_tuning2.json: action documents'
+    operations and descriptions, the task's grammar, agents' vocabulary); 0.620, 0.813 once the hybrid
+    ranker was frozen; the first, lexical ranker: 0.515, 0.713."""
     r1, r5, n = _recall(catalog, "search_tasks_untouched.json")
     print(f"\nsearch_tasks_untouched.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert r1 >= 0.60 and r5 >= 0.80
+    assert r1 >= 0.71 and r5 >= 0.87
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15's targets are not met on the untouched half: 0.620 @1, 0.813 @5")
+@pytest.mark.xfail(strict=True, reason="issue 15's targets are not met on the untouched half: 0.731 @1, 0.889 @5")
 def test_recall_on_the_untouched_half_meets_the_targets(catalog):
     r1, r5, _ = _recall(catalog, "search_tasks_untouched.json")
     assert r1 >= 0.85 and r5 >= 0.97
@@ -76,19 +81,26 @@ def test_recall_on_the_untouched_half_meets_the_targets(catalog):
 def test_recall_on_the_tuning_half(catalog):
     r1, r5, n = _recall(catalog, "search_tasks_tuning.json")
     print(f"\nsearch_tasks_tuning.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert r1 >= 0.85 and r5 >= 0.97
+    assert r1 >= 0.9 and r5 >= 0.98
+
+
+def test_recall_on_the_second_tuning_set(catalog):
+    """Measured before the second round of tuning: 0.564 @1, 0.847 @5."""
+    r1, r5, n = _recall(catalog, "search_tasks_tuning2.json")
+    print(f"\nsearch_tasks_tuning2.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
+    assert n >= 120 and r1 >= 0.74 and r5 >= 0.93
 
 
 def test_recall_on_the_labeled_set(catalog):
     r1, r5, n = _recall(catalog, "search_tasks.json")
     print(f"\nsearch_tasks.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert r5 >= 0.9 and r1 >= 0.75
+    assert r5 >= 0.96 and r1 >= 0.88
 
 
 def test_recall_on_the_held_out_set(catalog):
     r1, r5, n = _recall(catalog, "search_tasks_heldout.json")
     print(f"\nsearch_tasks_heldout.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert r5 >= 0.8 and r1 >= 0.6
+    assert r5 >= 0.85 and r1 >= 0.7
 
 
 @pytest.mark.parametrize("task,expected", [
@@ -122,8 +134,66 @@ def test_master_account_twins_rank_below_their_product_twins_unless_asked(catalo
         asked.index("ZOOM_UPDATE_USER_SETTINGS") if "ZOOM_UPDATE_USER_SETTINGS" in asked else 5)
 
 
+@pytest.mark.parametrize("task,expected", [
+    ("restart the Zoom Room in conference room B", "ZOOM_USE_ZOOM_ROOM_CONTROLS"),      # an operation enum
+    ("archive the old project channel", "ZOOM_PERFORM_OPERATIONS_ON_CHANNELS"),        # ... and its description
+    ("end the meeting that is still running for everyone", "ZOOM_UPDATE_MEETING_STATUS"),
+    ("look up the details of meeting 81234567890", "ZOOM_GET_A_MEETING"),            # an ID: that one meeting
+    ("my voicemails", "ZOOM_GET_USER_S_VOICEMAILS"),                                 # a plural: the collection
+    ("create an admin role for the help desk staff", "ZOOM_CREATE_A_ROLE"),          # a help desk is no Zoom Rooms desk
+    ("call off tomorrow's standup", "ZOOM_DELETE_A_MEETING"),
+    ("check that my Zoom connection works", "ZOOM_GET_A_USER"),
+])
+def test_tasks_agents_phrase_their_own_way(catalog, task, expected):
+    assert search(catalog, task, k=3)[0] == expected
+
+
+def test_the_task_grammar():
+    # plurals ask for the collection; an ID (not a time, not an address) for the one thing
+    assert plurals("list the registrants and my voicemails") == {"registrant", "voicemail"}
+    assert names_one("meeting 81234567890") and names_one("uuid aDYlohsHRtCd4ii1uC2+hA==")
+    assert not names_one("at 10 tomorrow") and not names_one("4pm") and not names_one("jane@example.com")
+    # "post an update": a noun, no verb; "check that ...": no verb at all; "with ...": who, not what
+    raw = tokens("post an update in the channel", keep_stop=True)
+    terms = query_terms(raw)
+    assert terms["update"] == 0.5 and "send" in terms
+    nouns, meta, companions = grammar(tokens("check that a call with the design team works", keep_stop=True))
+    assert meta == {0} and companions
+    assert "check" not in query_terms(tokens("check that my connection works", keep_stop=True))
+
+
+def test_operations_and_descriptions_come_from_the_action_documents(catalog):
+    doc = {"short_description": "Control things.",
+           "description": "Control things.\n\nOperations include archive and unarchive.\n\n**Scopes:** `x:write`",
+           "input_schema": {"properties": {
+               "method": {"anyOf": [{"type": "string", "enum": ["recording.start"]}, {"enum": ["zoomroom.restart"]}]},
+               "action": {"type": "string", "enum": ["end", "recover"]},
+               "timezone": {"type": "string", "enum": ["UTC", "Europe/Paris"]},   # says nothing of the action
+               "settings": {"type": "object", "properties": {"join_before_host": {"type": "boolean"}}}}}}
+    got = search_documents.extract(doc)
+    assert got["operations"].split() == ["recording", "start", "zoomroom", "restart", "end", "recover"]
+    assert got["description"] == "Operations include archive and unarchive."   # not the summary, not the scopes
+    assert "join before host" in got["fields"]
+    real = search_documents.extract(catalog.get("ZOOM_USE_IN_MEETING_CONTROLS"))
+    assert "recording pause" in real["operations"]
+
+
+def test_the_documents_are_read_once_per_catalog_and_kept_on_disk(catalog, tmp_path):
+    names = catalog.names()[:20]
+    first = search_documents.documents(catalog, names, tmp_path)
+    files = list(tmp_path.glob("documents-*.json"))
+    assert len(files) == 1 and set(first) == set(names)
+    stamp = files[0].stat().st_mtime_ns
+    assert search_documents.documents(catalog, names, tmp_path) == first
+    assert files[0].stat().st_mtime_ns == stamp   # read, not rewritten
+    assert search_documents.documents(catalog, names, None) == first   # no cache: extracted again
+
+
 def test_named_products():
     assert named_products("post in the Team Chat channel")[0]["team-chat"] == 1.0
+    assert named_products("look up the user priya@example.com") == ({}, False)   # an address is no Zoom Mail
+    assert named_products("change the login email address of a user") == ({}, False)
+    assert named_products("find the invoice in my inbox")[0] == {"mail": 1.0}
     assert named_products("schedule a meeting for a user in a sub account") == ({}, True)
     assert named_products("who attended my last meeting") == ({}, False)
 
@@ -136,6 +206,15 @@ def test_search_is_restricted_to_candidates_and_empty_for_nonsense(catalog):
     assert search(catalog, "", k=5) == [] and search(catalog, "meeting", k=0) == []
     assert search(catalog, "zzzzqqq", k=5) == []
     assert search(catalog, "list users", k=5, names=[]) == []
+
+
+def test_the_semantic_floor_is_numpys_percentile():
+    np = pytest.importorskip("numpy")
+    from zoom_actions.search import _percentile
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 9, 2444):
+        values = rng.random(n, dtype=np.float32)
+        assert _percentile(values, 90) == pytest.approx(float(np.percentile(values, 90)), abs=1e-6)
 
 
 def test_the_index_is_built_once_per_catalog(catalog):
@@ -179,7 +258,7 @@ def test_without_the_model_search_is_lexical_and_says_so_once(catalog, monkeypat
     assert "wordllama is not installed" in caplog.records[0].getMessage() and len(caplog.records) == 1
     top = [first.names[i] for i in first.rank("who attended my last meeting", 3)]
     assert top[0] == "ZOOM_GET_PAST_MEETING_PARTICIPANTS"
-    assert not list(tmp_path.iterdir())   # no vectors without a model
+    assert not list(tmp_path.glob("vectors-*"))   # no vectors without a model
 
 
 def test_vectors_are_cached_on_disk_by_what_is_embedded(tmp_path):
