@@ -1,8 +1,12 @@
-"""`zoom-actions events serve|subscribe|tail`: receive Zoom's webhooks or its event WebSocket; read the event log.
+"""`zoom-actions events serve|subscribe|work|tail`: receive Zoom's webhooks or its event WebSocket; deliver and
+read the event log.
 
 ``serve`` and ``subscribe`` also hand every event on: ``--forward URL``
 (signed with Standard Webhooks, retried; see ``events.sinks``) and
-``--jsonl PATH``, each repeatable, filtered by ``--sink-type``."""
+``--jsonl PATH``, each repeatable, filtered by ``--sink-type``. ``work``
+only delivers: run as many as you like beside the receivers; on a Redis
+store they share the events (each sink gets each event once between them)
+and a dead worker's share is taken over."""
 
 from __future__ import annotations
 
@@ -33,6 +37,10 @@ def setup(p: argparse.ArgumentParser) -> None:
                                 "and take it back")
     subscribe.add_argument("--log", default=None, help="the event log (SQLite; default: beside the store)")
     _sink_args(subscribe)
+    work = sub.add_parser("work", help="deliver the log's events to --forward/--jsonl sinks (a worker: on a Redis "
+                          "store, any number share the work); stops on SIGTERM or Ctrl-C")
+    work.add_argument("--log", default=None, help="the event log (SQLite; default: the store's, Redis included)")
+    _sink_args(work)
     ls = sub.add_parser("list", help="every event type Zoom documents (the event catalog)")
     ls.add_argument("--product", action="append", default=None)
     show = sub.add_parser("show", help="one event type: description, scopes, payload schema")
@@ -98,13 +106,15 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from ..events import Events
     events = Events(args.log)
-    if args.events_command in ("serve", "subscribe"):
+    if args.events_command in ("serve", "subscribe", "work"):
         try:
             sinks = _attach_sinks(events, args)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         try:
+            if args.events_command == "work":
+                return _work(events, sinks)
             return _serve(events, args, sinks) if args.events_command == "serve" else _subscribe(events, args, sinks)
         finally:
             for sink in sinks:
@@ -131,6 +141,15 @@ def _serve(events, args: argparse.Namespace, sinks: list) -> int:
     print(f"zoom-actions events: receiving Zoom webhooks at http://{args.host}:{args.port}{args.path} "
           f"(log: {events.log.path}{_describe(sinks)})", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", lifespan="on")
+    return 0
+
+
+def _work(events, sinks: list) -> int:
+    if not sinks:
+        print("error: `events work` delivers to sinks: give --forward URL or --jsonl PATH", file=sys.stderr)
+        return 2
+    print(f"zoom-actions events: delivering (log: {events.log.path}{_describe(sinks)})", file=sys.stderr)
+    events.serve_forever()
     return 0
 
 
