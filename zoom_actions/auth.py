@@ -14,6 +14,11 @@ compare-and-invalidate that makes a 401/124 refresh the token exactly once.
   the newest is kept and handed to ``on_refresh_token`` so it can be stored.
 - ``GatewayKey``: the key of a gateway route (Lava, Maton) that attaches
   the Zoom token itself.
+
+A token shared beyond this process (a stored connection's, or a direct
+Server-to-Server credential's when a store is configured) follows the rule
+in :mod:`.shared_token`: the provider's ``refresh_guard`` locks it in the
+store and rereads it, so one process fetches for all.
 """
 
 from __future__ import annotations

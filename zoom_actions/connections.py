@@ -12,7 +12,9 @@ written back to the store, in one write, before the new access token is
 used, and a refresh takes the store's lock for that connection (a file lock
 on SQLite, a Redis lock on Redis), then rereads the store, so N processes
 that need a fresh token at once spend the old refresh token exactly once
-and the others use what the first one stored.
+and the others use what the first one stored. The rule (and the 401's
+compare-and-invalidate) is :mod:`.shared_token`'s; a connection is one
+:class:`ConnectionSlot` of it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any, Iterator
 
 from .auth import DEFAULT_TOKEN_URL, AuthFailure, ServerToServer, StaticToken, UserOAuth
 from .redact import Secret
+from .shared_token import SharedToken, TokenSlot
 from .store import Store, open_store
 from .vault import Vault
 
@@ -152,12 +155,15 @@ class Connections:
         return StoredUserOAuth(self, conn, secrets)
 
     def write_tokens(self, conn: Connection, access_token: str, expires_at: float | None,
-                     refresh_token: str | None = None) -> None:
-        """Store a fresh access token (and a rotated refresh token) in one write."""
+                     refresh_token: str | None = None, api_base: str | None = None) -> None:
+        """Store a fresh access token (and a rotated refresh token, and the regional API base the
+        token endpoint named: sealed, as it says where the token is sent) in one write."""
         current, secrets = self.load(conn.user_id, conn.name)
         secrets["access_token"] = access_token
         if refresh_token:
             secrets["refresh_token"] = refresh_token
+        if api_base:
+            secrets["api_base"] = api_base
         current.expires_at = expires_at
         self.save(current, secrets)
 
@@ -169,53 +175,38 @@ class Connections:
             yield {**secrets, "expires_at": current.expires_at}
 
 
-class _Stored:
-    """Shared by the stored providers: expiry on the wall clock (it is shared
-    across processes), a refresh guard that locks and rereads the store,
-    and a write-back of what the token endpoint answered."""
+class ConnectionSlot(TokenSlot):
+    """A stored connection's token: its record, under the lock ``refresh:<user>/<name>``."""
 
-    connections: Connections
-    conn: Connection
-    _token: Secret | None
+    def __init__(self, connections: Connections, conn: Connection) -> None:
+        self.connections, self.conn = connections, conn
 
-    def _load_stored(self, secrets: dict[str, Any]) -> None:
-        token, exp = secrets.get("access_token"), secrets.get("expires_at", self.conn.expires_at)
-        if token and (exp is None or exp - 60 > time.time()):
-            self._token = Secret(token, pinned=True)
-            self._wall_expiry = exp
-        else:
-            self._token, self._wall_expiry = None, None
+    def describe(self) -> str:
+        return f"the token of connection {self.conn.name!r} of user {self.conn.user_id!r}"
 
-    def current(self) -> str | None:
-        tok = self._token
-        if tok is None:
-            return None
-        if self._wall_expiry is not None and time.time() >= self._wall_expiry - 60:
-            return None
-        return tok.reveal()
+    def locked(self):
+        return self.connections.refreshing(self.conn)
 
-    @contextmanager
-    def refresh_guard(self):
-        with self.connections.refreshing(self.conn) as secrets:
-            self._reload(secrets)
-            yield
+    def write(self, access_token: str, expires_at: float | None, refresh_token: str | None = None,
+              api_base: str | None = None) -> None:
+        self.connections.write_tokens(self.conn, access_token, expires_at, refresh_token, api_base=api_base)
 
-    def _reload(self, secrets: dict[str, Any]) -> None:
-        self._load_stored(secrets)
-
-    def _persist(self, body: dict) -> None:
-        expires_in = body.get("expires_in")
-        exp = time.time() + expires_in if isinstance(expires_in, (int, float)) and expires_in > 0 else None
-        self._wall_expiry = exp
-        new_refresh = body.get("refresh_token") if isinstance(body.get("refresh_token"), str) else None
-        self.connections.write_tokens(self.conn, body["access_token"], exp, new_refresh)
+    def drop(self) -> None:
+        current, secrets = self.connections.load(self.conn.user_id, self.conn.name)
+        if secrets.pop("access_token", None) is not None:
+            current.expires_at = None
+            self.connections.save(current, secrets)
 
 
-class StoredUserOAuth(_Stored, UserOAuth):
+_Stored = SharedToken   # the old name: the rule now lives in shared_token.py, for direct credentials too
+
+
+class StoredUserOAuth(SharedToken, UserOAuth):
     kind = "user_oauth"
 
     def __init__(self, connections: Connections, conn: Connection, secrets: dict[str, Any]) -> None:
         self.connections, self.conn = connections, conn
+        self.slot = ConnectionSlot(connections, conn)
         UserOAuth.__init__(self, conn.client_id or "", secrets["client_secret"], secrets["refresh_token"],
                            token_url=conn.token_url)
         self.on_refresh_token = lambda _value: None   # the store keeps it: no warning about a lost token
@@ -239,11 +230,12 @@ class StoredUserOAuth(_Stored, UserOAuth):
         return f"StoredUserOAuth(connection={self.conn.key!r})"
 
 
-class StoredServerToServer(_Stored, ServerToServer):
+class StoredServerToServer(SharedToken, ServerToServer):
     kind = "server_to_server"
 
     def __init__(self, connections: Connections, conn: Connection, secrets: dict[str, Any]) -> None:
         self.connections, self.conn = connections, conn
+        self.slot = ConnectionSlot(connections, conn)
         ServerToServer.__init__(self, conn.account_id or "", conn.client_id or "", secrets["client_secret"],
                                 token_url=conn.token_url)
         self._load_stored({**secrets, "expires_at": conn.expires_at})

@@ -91,18 +91,22 @@ class CapReached(RuntimeError):
         self.key, self.cap, self.reset, self.by_zoom = key, cap, reset, by_zoom
         when = datetime.fromtimestamp(reset, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         kind, _, name = key.partition(":")
-        if kind == "pool":
-            what = f"the account's daily cap for {name.replace('+', ' and ')} requests"
-        elif kind == "user":
-            what = f"the daily cap of meeting and webinar creates and updates for user {name!r}"
-        else:
-            what = f"the daily cap of creates and updates for the host of {kind} {name}"
-        size = f" ({cap:,} a day)" if cap else ""
         source = ("Zoom answered 429 for it (another app on the account may be spending it)" if by_zoom
                   else "counted across every process sharing this limiter")
-        super().__init__(f"not sent: {what}{size} is used up ({source}); it resets at {when} (00:00 UTC). "
-                         "Do not retry before then.")
-        self.data = {"rate_limit": {"cap": key, "limit": cap, "resets_at": when, "sent": False}}
+        scope = "account" if kind == "pool" else "user"
+        if kind == "pool":
+            what = f"the account's daily cap for {name.replace('+', ' and ')} requests"
+            size = f" ({cap:,} a day)" if cap else ""
+            later = "Do not retry before then."
+        else:   # Zoom's documented cap per user: meeting and webinar creates and updates together
+            who = f"user {name!r}" if kind == "user" else f"the host of {kind} {name} (host not known here)"
+            what = f"the daily cap of meeting and webinar creates and updates for {who}"
+            size = (f" (Zoom's documented cap: {cap or USER_CAP:,} creates and updates per user per day, "
+                    "meetings and webinars together)")
+            later = ("Do not create or update meetings or webinars for this user before then; other users and "
+                     "other requests are not affected.")
+        super().__init__(f"not sent: {what}{size} is used up ({source}); it resets at {when} (00:00 UTC). {later}")
+        self.data = {"rate_limit": {"cap": key, "scope": scope, "limit": cap, "resets_at": when, "sent": False}}
 
 
 class BeyondDeadline(RuntimeError):

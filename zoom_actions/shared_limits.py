@@ -28,8 +28,15 @@ blocks its label for every worker until its reset, a daily count from
 ``X-RateLimit-Remaining`` higher than ours replaces ours, a meeting just
 created is remembered with its host.
 
+The budget is the account's: :func:`limiter_account` keys it by the Zoom
+account ID (a Server-to-Server credential's, a stored connection's, or the
+account a user-OAuth connection records), so toolkits with different
+credentials or connection names on one account share it; only where no
+account is known does it fall back to the app, the connection or the token.
+
 When Redis cannot be reached the limiter fails the way it was told
-(``on_unavailable``, else ``$ZOOM_ACTIONS_LIMITER_FALLBACK``):
+(``on_unavailable``: ``Toolkit(limiter_fallback=)``, else
+``$ZOOM_ACTIONS_LIMITER_FALLBACK``):
 ``"local"`` (the default) paces in this process at its share of each
 limit (the limit divided by the processes Redis last saw), after waiting
 out one window (what the others sent in the last one is unknown), and
@@ -175,9 +182,7 @@ class RedisRateLimiter:
 
     def __init__(self, redis_url_or_client, plan: str, account: str, *, on_unavailable: str | None = None,
                  margin: float = MARGIN, retry_every: float = 0.5) -> None:
-        on_unavailable = on_unavailable or os.environ.get(FALLBACK_ENV, "").strip().lower() or "local"
-        if on_unavailable not in ("local", "refuse"):
-            raise ValueError(f"on_unavailable (or ${FALLBACK_ENV}) must be 'local' or 'refuse'")
+        on_unavailable = fallback_mode(on_unavailable)
         if isinstance(redis_url_or_client, str):
             import redis
             self._redis = redis.Redis.from_url(redis_url_or_client, socket_timeout=1, socket_connect_timeout=1)
@@ -391,10 +396,61 @@ def _why(exc: Exception | None) -> str:
     return f"{name}: {text}" if text else name
 
 
+def fallback_mode(value: str | None) -> str:
+    """What a shared limiter does without Redis: ``value`` (``Toolkit(limiter_fallback=)``), else
+    ``$ZOOM_ACTIONS_LIMITER_FALLBACK``, else ``"local"``; anything else is refused, naming it."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"limiter_fallback must be 'local' or 'refuse' (got {type(value).__name__})")
+    chosen = (value or "").strip().lower() or os.environ.get(FALLBACK_ENV, "").strip().lower() or "local"
+    if chosen not in ("local", "refuse"):
+        where = "limiter_fallback" if (value or "").strip() else f"${FALLBACK_ENV}"
+        raise ValueError(f"{where} must be 'local' (pace in this process at its share) or 'refuse' (an "
+                         f"envelope, nothing sent) while Redis is unreachable; got {chosen[:40]!r}")
+    return chosen
+
+
+def limiter_account(url: str, provider, connection: str | None, user_id: str | None) -> str:
+    """Whose budget a toolkit spends: Zoom's limits belong to the account, so the key is the
+    account wherever it is known, and two toolkits on one account share a budget whatever
+    their credentials or connection names. The key is the Zoom account ID itself (so
+    ``RedisRateLimiter(url, plan, account_id)`` is that account's budget); the fallbacks are
+    prefixed so that they never meet an account's:
+
+    - a stored connection (``connection=`` / ``user_id=``): its ``account_id`` (Server-to-Server),
+      or for user OAuth the account Zoom said the user belongs to (``zoom_user["account_id"]``);
+      a connection that records no account is its own budget (``connection:<user>/<name>``);
+    - direct Server-to-Server credentials: ``account_id``;
+    - direct user OAuth (no account known): the app's ``client_id``, shared by its users;
+    - a bearer token or a gateway key: that token (hashed by the limiter, like every key).
+    """
+    if connection or user_id:
+        from .connections import Connections
+        from .store import open_store
+        from .vault import Vault
+        try:
+            store = open_store(url)
+            try:   # records only (a vault without a key): no secret is opened here
+                conn = Connections(store, Vault("")).resolve(connection, user_id)
+            finally:
+                store.close()
+        except Exception as exc:  # noqa: BLE001 - no such connection yet, or the store is unreachable
+            who = f"{user_id or 'default'}/{connection or '*'}"
+            log.warning("shared rate limiter: the account of connection %s is not known (%s); its calls are "
+                        "counted on their own until it is", who, _why(exc) if not isinstance(exc, LookupError)
+                        else "not connected")
+            return f"connection:{who}"
+        account = conn.account_id or (conn.zoom_user or {}).get("account_id")
+        return str(account) if account else f"connection:{conn.user_id}/{conn.name}"
+    if getattr(provider, "account_id", None):
+        return str(provider.account_id)
+    if getattr(provider, "client_id", None):
+        return f"client:{provider.client_id}"
+    token = provider.current() if provider is not None else None
+    return token or "anonymous"
+
+
 def shared_limiter(url: str, plan: str, provider, connection: str | None, user_id: str | None,
                    on_unavailable: str | None = None) -> RedisRateLimiter:
-    """The limiter of the account behind these credentials, on the Redis at ``url``."""
-    account = (getattr(provider, "account_id", None) or getattr(provider, "client_id", None)
-               or (f"{user_id}/{connection}" if connection or user_id else None)
-               or (provider.current() if provider is not None else None) or "anonymous")
-    return RedisRateLimiter(url, plan, str(account), on_unavailable=on_unavailable)
+    """The limiter of the account behind these credentials (:func:`limiter_account`), on the Redis at ``url``."""
+    return RedisRateLimiter(url, plan, limiter_account(url, provider, connection, user_id),
+                            on_unavailable=on_unavailable)

@@ -148,7 +148,9 @@ class SQLiteStore:
         from filelock import FileLock
         locks = self.path.with_name(self.path.name + ".locks")
         locks.mkdir(exist_ok=True)
-        return FileLock(str(locks / (hashlib.sha256(name.encode()).hexdigest()[:32] + ".lock")), timeout=timeout)
+        # thread_local=False: an async caller may take the lock in one worker thread and release it in another
+        return FileLock(str(locks / (hashlib.sha256(name.encode()).hexdigest()[:32] + ".lock")), timeout=timeout,
+                        thread_local=False)
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)

@@ -59,7 +59,13 @@ class Toolkit(HookMethods):
     ``sandbox=True`` runs against the local sandbox in process (a path keeps
     its state in that SQLite file): no thread, no socket. ``connection`` /
     ``user_id``: a stored connected account (``store``, else
-    ``ZOOM_ACTIONS_STORE``; on Redis the rate limits are shared there too).
+    ``ZOOM_ACTIONS_STORE``; on Redis the rate limits are shared there too, by
+    Zoom account). With a store configured, a direct Server-to-Server
+    credential's token is shared there too: one fetch for every process
+    (sealed with ``ZOOM_ACTIONS_SECRET_KEY``; :mod:`.shared_token`).
+    ``limiter_fallback`` ("local" or "refuse"; else
+    ``ZOOM_ACTIONS_LIMITER_FALLBACK``): what the shared limiter does while
+    Redis is unreachable.
     """
 
     def __init__(self, access_token: str | None = None, account_id: str | None = None,
@@ -74,7 +80,8 @@ class Toolkit(HookMethods):
                  deadline: float | None = DEFAULT_DEADLINE, max_response_bytes: int = DEFAULT_MAX_RESPONSE,
                  max_upload_bytes: int = DEFAULT_MAX_UPLOAD, connection: str | None = None,
                  user_id: str | None = None, store: Any = None, connect_url: str | None = None,
-                 policy: Any = None, agent: str | None = None, approver: Any = None, dry_run: bool = False) -> None:
+                 policy: Any = None, agent: str | None = None, approver: Any = None, dry_run: bool = False,
+                 limiter_fallback: str | None = None) -> None:
         creds = dict(access_token=access_token, account_id=account_id, client_id=client_id,
                      client_secret=client_secret, refresh_token=refresh_token)
         explicit = auth is not None or any(v is not None for v in creds.values())
@@ -107,11 +114,17 @@ class Toolkit(HookMethods):
         self.connection, self.user_id, self._store_url = connection, user_id, store
         self.connect_url = connect_url or os.environ.get("ZOOM_ACTIONS_CONNECT_URL") or None
         self._registry = None
+        if auth is None and provider is not None:   # one S2S token for every process on the store
+            from .shared_token import share_token
+            provider, self.auth_error = share_token(provider, store)
         self.tokens = TokenManager(provider) if provider is not None else None
+        if limiter_fallback is not None:   # refused here, naming it, even where no shared limiter needs it
+            from .shared_limits import fallback_mode
+            limiter_fallback = fallback_mode(limiter_fallback)
         if self.limiter is not None and str(store or os.environ.get("ZOOM_ACTIONS_STORE", "")).startswith("redis"):
             from .shared_limits import shared_limiter   # the account's limits, shared by every process on the store
             self.limiter = shared_limiter(str(store or os.environ["ZOOM_ACTIONS_STORE"]), self.limiter.plan, provider,
-                                          connection, user_id)
+                                          connection, user_id, on_unavailable=limiter_fallback)
         self.auth_kind = provider.kind if provider is not None else None
         self.hooks, self.governor = Hooks(), None
         if policy is not None or agent is not None or approver is not None or dry_run or os.environ.get(
@@ -275,6 +288,9 @@ class Toolkit(HookMethods):
         sb, self._sandbox = self._sandbox, None
         if sb is not None:
             sb.close()
+        close_auth = getattr(self.tokens.provider, "close", None) if self.tokens is not None else None
+        if close_auth is not None:   # a shared token's store (shared_token.py)
+            close_auth()
 
     async def aclose(self) -> None:
         try:
