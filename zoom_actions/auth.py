@@ -439,3 +439,18 @@ def choose_provider(gateway, *, access_token=None, account_id=None, client_id=No
                       "account_id, client_id and client_secret; user OAuth needs client_id, client_secret and "
                       "refresh_token.")
     return None, NO_CREDENTIALS
+
+
+def toolkit_provider(gateway, auth: "Provider | None", creds: dict, *, token_url: str, on_refresh_token,
+                     from_env: bool, store) -> tuple["Provider | None", str | None]:
+    """A Toolkit's credential and, when it has none, why: ``auth`` as given, else the one the
+    arguments or the environment name (:func:`choose_provider`); a Server-to-Server credential is
+    shared through a configured store (:mod:`.shared_token`: one token for every process)."""
+    if auth is not None:
+        return auth, None
+    provider, error = choose_provider(gateway, **creds, token_url=token_url, on_refresh_token=on_refresh_token,
+                                      from_env=from_env)
+    if provider is None:
+        return None, error
+    from .shared_token import share_token
+    return share_token(provider, store)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 import re
 import threading
 import time
@@ -358,3 +359,27 @@ class RateLimiter:
 
     def __repr__(self) -> str:
         return f"RateLimiter(plan={self.plan!r})"
+
+
+def toolkit_limiter(account_plan, base_url: str, store, provider, connection: str | None, user_id: str | None,
+                    fallback: str | None):
+    """A Toolkit's limiter: none for ``account_plan=None``; ``"auto"`` is the default plan, or none for a
+    loopback server (Zoom's limits do not apply to the sandbox or tests); on a Redis store
+    (``store``, else ``ZOOM_ACTIONS_STORE``) the account's limits shared by every process there
+    (:mod:`.shared_limits`, whose ``fallback`` says what happens while Redis is away). A bad
+    ``fallback`` is refused, naming it, even where no shared limiter needs it."""
+    if fallback is not None:
+        from .shared_limits import fallback_mode
+        fallback = fallback_mode(fallback)
+    if account_plan == "auto":
+        from urllib.parse import urlsplit
+
+        from .gateways import is_loopback
+        account_plan = None if is_loopback(urlsplit(base_url).hostname) else DEFAULT_PLAN
+    if not account_plan:
+        return None
+    url = str(store or os.environ.get("ZOOM_ACTIONS_STORE", ""))
+    if url.startswith("redis"):
+        from .shared_limits import shared_limiter
+        return shared_limiter(url, account_plan, provider, connection, user_id, on_unavailable=fallback)
+    return RateLimiter(account_plan)

@@ -16,16 +16,15 @@ import threading
 import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Iterator
-from urllib.parse import urlsplit
 
 from . import __version__
-from .auth import DEFAULT_TOKEN_URL, NO_CREDENTIALS, Provider, TokenManager, choose_provider
+from .auth import DEFAULT_TOKEN_URL, NO_CREDENTIALS, Provider, TokenManager, toolkit_provider
 from .catalog import Catalog, load_catalog
 from .errors import InputError, fail, input_failure, internal_failure as _internal
 from .flow import CallSettings, adrive, drive, send_flow
-from .gateways import Gateway, check_url, is_loopback, resolve
+from .gateways import Gateway, check_url, resolve
 from .hooks import HookMethods, Hooks, abefore, aafter, after, before
-from .limiter import DEFAULT_PLAN, RateLimiter
+from .limiter import toolkit_limiter
 from .pagination import aiter_pages, collect_flow, iter_pages
 from .prepare import DEFAULT_MAX_UPLOAD, ActionPlan, build_request
 from .workflows import WorkflowPlan, arun as _arun_workflow, is_workflow, run as _run_workflow
@@ -58,14 +57,10 @@ class Toolkit(HookMethods):
     the cap. ``transport`` is any transport of the HTTP client (httpx2).
     ``sandbox=True`` runs against the local sandbox in process (a path keeps
     its state in that SQLite file): no thread, no socket. ``connection`` /
-    ``user_id``: a stored connected account (``store``, else
-    ``ZOOM_ACTIONS_STORE``; on Redis the rate limits are shared there too, by
-    Zoom account). With a store configured, a direct Server-to-Server
-    credential's token is shared there too: one fetch for every process
-    (sealed with ``ZOOM_ACTIONS_SECRET_KEY``; :mod:`.shared_token`).
-    ``limiter_fallback`` ("local" or "refuse"; else
-    ``ZOOM_ACTIONS_LIMITER_FALLBACK``): what the shared limiter does while
-    Redis is unreachable.
+    ``user_id``: a stored connected account. ``store`` (else
+    ``ZOOM_ACTIONS_STORE``) also shares a Server-to-Server token
+    (:mod:`.shared_token`) and, on Redis, the account's rate limits
+    (``limiter_fallback``: "local" or "refuse" while Redis is away).
     """
 
     def __init__(self, access_token: str | None = None, account_id: str | None = None,
@@ -98,33 +93,19 @@ class Toolkit(HookMethods):
             self.gateway = self.gateway.with_base(os.environ["ZOOM_BASE_URL"])
         self.retry = retry or RetryPolicy(max_retries=max_retries)
         account_plan = plan if account_plan == "unset" else account_plan
-        if account_plan == "auto":   # Zoom's limits do not apply to a loopback server (sandbox, tests)
-            account_plan = None if is_loopback(urlsplit(self.gateway.base).hostname) else DEFAULT_PLAN
-        self.limiter = RateLimiter(account_plan) if account_plan else None
         self.upload_dir = Path(upload_dir).resolve() if upload_dir is not None else None
         self.timeout = timeout
         self.deadline = deadline
         self.max_upload_bytes = max_upload_bytes
-        if auth is not None:
-            provider, self.auth_error = auth, None
-        else:
-            provider, self.auth_error = choose_provider(self.gateway, **creds, token_url=token_url,
-                                                        on_refresh_token=on_refresh_token, from_env=not explicit)
+        provider, self.auth_error = toolkit_provider(self.gateway, auth, creds, token_url=token_url, store=store,
+                                                     on_refresh_token=on_refresh_token, from_env=not explicit)
         # connected accounts: Toolkit(connection=, user_id=) by default, execute(connection=, user_id=) per call
         self.connection, self.user_id, self._store_url = connection, user_id, store
         self.connect_url = connect_url or os.environ.get("ZOOM_ACTIONS_CONNECT_URL") or None
         self._registry = None
-        if auth is None and provider is not None:   # one S2S token for every process on the store
-            from .shared_token import share_token
-            provider, self.auth_error = share_token(provider, store)
         self.tokens = TokenManager(provider) if provider is not None else None
-        if limiter_fallback is not None:   # refused here, naming it, even where no shared limiter needs it
-            from .shared_limits import fallback_mode
-            limiter_fallback = fallback_mode(limiter_fallback)
-        if self.limiter is not None and str(store or os.environ.get("ZOOM_ACTIONS_STORE", "")).startswith("redis"):
-            from .shared_limits import shared_limiter   # the account's limits, shared by every process on the store
-            self.limiter = shared_limiter(str(store or os.environ["ZOOM_ACTIONS_STORE"]), self.limiter.plan, provider,
-                                          connection, user_id, on_unavailable=limiter_fallback)
+        self.limiter = toolkit_limiter(account_plan, self.gateway.base, store, provider, connection, user_id,
+                                       limiter_fallback)   # per second, daily, per user; shared on Redis
         self.auth_kind = provider.kind if provider is not None else None
         self.hooks, self.governor = Hooks(), None
         if policy is not None or agent is not None or approver is not None or dry_run or os.environ.get(
