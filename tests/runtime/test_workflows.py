@@ -345,8 +345,11 @@ def test_workflows_are_listed_searched_and_offered_as_tools(wf_catalog):
 def test_cli_list_shows_workflows(wf_catalog, capsys, monkeypatch):
     from zoom_actions.cli import main
     monkeypatch.setenv("ZOOM_ACTIONS_DIR", str(wf_catalog.directory))
-    assert main(["list", "--tag", "Workflows"]) == 0
+    assert main(["list", "--tag", "Workflows", "--workflows"]) == 0
     assert capsys.readouterr().out.split() == [TRANSCRIPT, OCCURRENCES, OCCURRENCE, SAVE]
+    assert main(["list"]) == 0   # by default Zoom's operations only: one line per documented operation
+    listed = capsys.readouterr().out.split()
+    assert TRANSCRIPT not in listed and len(listed) == len(wf_catalog.operations())
 
 
 def test_unknown_step_action_is_a_build_error(wf_catalog):

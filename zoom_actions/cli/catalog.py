@@ -14,6 +14,9 @@ def _setup_list(p: argparse.ArgumentParser) -> None:
                    help="only actions of this product (repeatable; default: every product, or $ZOOM_ACTIONS_PRODUCTS)")
     p.add_argument("--tag", action="append", help="only actions with this tag (repeatable, case-insensitive)")
     p.add_argument("--read-only", action="store_true", default=None, help="only actions that change nothing")
+    p.add_argument("--workflows", action="store_true",
+                   help="also the composite workflows (spec/workflows.json: a meeting's transcript as text, ...); "
+                        "by default the list is Zoom's operations, one per line")
 
 
 def _catalog():
@@ -25,10 +28,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     from ..adapters.selection import env_products
     from ..catalog import UnknownProduct
     try:   # every product, master-account APIs included, unless --product or ZOOM_ACTIONS_PRODUCTS selects
-        names = _catalog().filter(products=args.product or env_products(), tags=args.tag, read_only=args.read_only)
+        cat = _catalog()
+        names = cat.filter(products=args.product or env_products(), tags=args.tag, read_only=args.read_only)
     except UnknownProduct as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if not args.workflows:
+        names = [n for n in names if not cat.is_workflow(n)]
     if names:
         out("\n".join(names))
     return 0
