@@ -17,11 +17,15 @@ Two shapes:
   tools rather than resource subscriptions); they count toward a profile's cap.
 
 ``output_schema`` picks what ``outputSchema`` says about ``data``:
-``"envelope"`` (default) declares the envelope and leaves ``data`` open,
+``"envelope"`` (default) names the envelope's keys and leaves ``data`` open,
 since Zoom's answers do not always match its documented response schemas and
 clients such as the SDK's reject a result that contradicts the declared
-schema; ``"full"`` declares Zoom's documented response schema; ``"none"``
-omits ``outputSchema``.
+schema (the envelope itself is described once, in the instructions);
+``"full"`` declares Zoom's documented response schema, so its tools take no
+``select``/``budget`` (a selected answer would contradict it); ``"none"``
+omits ``outputSchema``. Action tools take ``select`` and ``budget``
+(:mod:`.shaping`); the text content is the same compact JSON as
+``structuredContent``.
 
 Transports: ``run_stdio(server)``; ``serve_http(server, host, port)`` (the
 streamable HTTP transport at ``/mcp``); ``start_http_in_thread`` for tests
@@ -41,21 +45,23 @@ from typing import Any
 
 from . import describe
 from .adapters import build_tools, parse_arguments, prepare_arguments, select_names
+from .shaping import split_params
 
 log = logging.getLogger(__name__)
 
 OUTPUT_SCHEMA_MODES = ("envelope", "full", "none")
 SERVER_NAME = "zoom-actions"
 
-ENVELOPE_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "data": {"description": "Zoom's response body ({} for 204; {content, content_type} for non-JSON)."},
-        "successful": {"type": "boolean", "description": "Whether Zoom accepted the call."},
-        "error": {"type": ["string", "null"], "description": "Null on success; else what went wrong and what to do."},
-    },
-    "required": ["data", "successful", "error"],
-}
+# The envelope is described once, in the server's instructions (ENVELOPE_TEXT); each tool's outputSchema only
+# names its three keys. Repeating the described schema on every tool was a quarter of a 128-tool tools/list.
+ENVELOPE_SCHEMA = {"type": "object", "required": ["data", "successful", "error"]}
+ENVELOPE_TEXT = (
+    "Every action tool answers the envelope {data, successful, error}: data is Zoom's response body ({} for "
+    "204; {content, content_type} for non-JSON), successful says whether Zoom accepted the call, error is null "
+    "on success, else what went wrong and what to do. Every action tool also takes two optional arguments: "
+    "select keeps only parts of data (field paths such as [\"meetings[].id\", \"next_page_token\"], or one "
+    "JMESPath expression) and budget caps data in tokens; an answer over budget keeps its first list items (or "
+    "its top-level fields) and says in data._truncated how many were left out and how to get them.")
 
 DISCOVERY_TOOLS = ("search_actions", "get_action_schema", "execute_action")
 # How many tools a client can use at once. VS Code caps a request at 128 tools, Cursor warns past about 40,
@@ -78,7 +84,7 @@ def _require_mcp():
 
 
 def _envelope_result(types, envelope: dict):
-    text = json.dumps(envelope, ensure_ascii=False, default=str)
+    text = json.dumps(envelope, ensure_ascii=False, default=str, separators=(",", ":"))   # compact: fewer tokens
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)],
                                 structured_content=envelope,
                                 is_error=not bool(envelope.get("successful")))
@@ -113,9 +119,7 @@ class ActionServer:
         self._tools: list | None = None
         self._schemas: dict | None = None
         self.types, Server = _require_mcp()
-        instructions = (
-            "Zoom's REST API as tools. Results are envelopes {data, successful, error}; on failure `error` says "
-            "what went wrong and what to do. For user-level apps pass `me` as userId.")
+        instructions = "Zoom's REST API as tools. " + ENVELOPE_TEXT + " For user-level apps pass `me` as userId."
         if discovery:
             instructions += (" Find an action with search_actions, read its parameters with get_action_schema, "
                              "then run it with execute_action.")
@@ -136,7 +140,8 @@ class ActionServer:
         if self.discovery:
             return _discovery_tools(len(self.names))
         tools = build_tools(self.toolkit, format="mcp", names=self.names, description=self.description,
-                            on_unrepresentable="skip", governed=False)   # filtered per client in tools/list
+                            on_unrepresentable="skip", governed=False,   # filtered per client in tools/list
+                            shaping=self.output_schema != "full")
         for tool in tools:
             if self.output_schema == "envelope":
                 tool["outputSchema"] = ENVELOPE_SCHEMA
@@ -280,6 +285,9 @@ class ActionServer:
                 return await self._call_discovery(name, arguments)
             if name not in self.allowed:
                 return _error_result(types, self._unknown(name))
+            if self.output_schema == "full" and split_params(self.catalog.get(name), arguments)[1]:
+                return _error_result(types, "select and budget are not served with output_schema='full': the answer "
+                                            "must match Zoom's documented schema. Nothing was sent to Zoom.")
             env = await self._execute(name, arguments, ctx, params)
             if isinstance(env, types.InputRequiredResult):   # a person must approve it first
                 return env
@@ -377,8 +385,8 @@ def _discovery_tool_list(count: int) -> list[dict]:
         {
             "name": "execute_action",
             "title": "Run a Zoom action",
-            "description": "Run one action with arguments that follow its get_action_schema parameters. "
-                           "Returns the envelope {data, successful, error}.",
+            "description": "Run one action with arguments that follow its get_action_schema parameters "
+                           "(select and budget among them). Returns the envelope {data, successful, error}.",
             "inputSchema": {"type": "object", "properties": {
                 "name": {"type": "string", "description": "Action name, e.g. ZOOM_GET_A_MEETING."},
                 "arguments": {"type": "object", "description": "The action's parameters."}},

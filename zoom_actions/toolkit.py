@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Iterator
 
-from . import __version__
+from . import __version__, shaping
 from .auth import DEFAULT_TOKEN_URL, NO_CREDENTIALS, Provider, TokenManager, toolkit_provider
 from .catalog import Catalog, load_catalog
 from .errors import InputError, fail, input_failure, internal_failure as _internal
@@ -138,32 +138,37 @@ class Toolkit(HookMethods):
     # --- calls ------------------------------------------------------------------------
 
     def execute(self, name: str, params: dict | None = None, *, paginate: bool = False,
-                max_pages: int | None = None, connection: str | None = None, user_id: str | None = None) -> dict:
+                max_pages: int | None = None, connection: str | None = None, user_id: str | None = None,
+                select: Any = None, budget: int | None = None) -> dict:
         """Run one action; every outcome is an envelope. ``connection`` /
         ``user_id``: whose stored Zoom connection to call with (default: the
-        Toolkit's)."""
+        Toolkit's). ``select`` (JMESPath or field paths) and ``budget``
+        (tokens) make the answer lean (:mod:`.shaping`); ``params`` may carry
+        them too, as a model's tool call does."""
         try:
-            plan, clean, env = self._start(name, params)
+            plan, clean, env, lean = self._begin(name, params, select, budget)
             if env is None:
                 clean, env = before(self.hooks, plan, clean)
             if env is None:
                 env = _run_workflow(self, plan, clean, (connection, user_id)) if type(plan) is WorkflowPlan \
                     else drive(self._flow(plan, clean, paginate, max_pages, (connection, user_id)), self._http)
-            return after(self.hooks, plan, env) if plan is not None else env
+            env = after(self.hooks, plan, env) if plan is not None else env
+            return lean.apply(env, plan) if lean is not None else env
         except Exception as exc:  # never let an exception escape
             return _internal(name, exc)
 
     async def aexecute(self, name: str, params: dict | None = None, *, paginate: bool = False,
                        max_pages: int | None = None, connection: str | None = None,
-                       user_id: str | None = None) -> dict:
+                       user_id: str | None = None, select: Any = None, budget: int | None = None) -> dict:
         try:
-            plan, clean, env = self._start(name, params)
+            plan, clean, env, lean = self._begin(name, params, select, budget)
             if env is None:
                 clean, env = await abefore(self.hooks, plan, clean)
             if env is None:
                 env = await _arun_workflow(self, plan, clean, (connection, user_id)) if type(plan) is WorkflowPlan \
                     else await adrive(self._flow(plan, clean, paginate, max_pages, (connection, user_id)), self._http)
-            return await aafter(self.hooks, plan, env) if plan is not None else env
+            env = await aafter(self.hooks, plan, env) if plan is not None else env
+            return lean.apply(env, plan) if lean is not None else env
         except Exception as exc:
             return _internal(name, exc)
 
@@ -195,6 +200,16 @@ class Toolkit(HookMethods):
         return p
 
     # --- the pieces of a call -----------------------------------------------------------
+
+    def _begin(self, name: Any, params: Any, select: Any, budget: Any) -> tuple:
+        """``_start`` and the call's shaping: ``select``/``budget`` (or those keys of params) are taken out
+        and checked first, so a bad one ends the call with nothing sent."""
+        found = self._lookup(name)
+        action = found.action if type(found) is not dict else None
+        params, lean, problems = shaping.for_call(action, params, select, budget)
+        if problems and action is not None:   # an unknown name: _start says so
+            return found, None, input_failure(found.name, problems), None
+        return (*self._start(name, params), lean)
 
     def _start(self, name: Any, params: Any) -> tuple[ActionPlan | None, dict | None, dict | None]:
         plan = self._lookup(name)

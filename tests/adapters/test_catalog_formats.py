@@ -130,12 +130,16 @@ def test_langchain_tools_convert_back_to_the_same_openai_parameters(catalog, too
 
 def test_every_flat_parameter_survives_every_dialect(catalog, built):
     """Compact or strict, no dialect loses a parameter (Gemini omits
-    ``parameters`` only for actions that take none)."""
+    ``parameters`` only for actions that take none); each adds the response
+    shaping ``select`` and ``budget`` where it offers them (not strict Anthropic)."""
+    from zoom_actions.shaping import response_args
     for fmt, strict in (("openai", False), ("openai", True), ("anthropic", True), ("gemini", None), ("mcp", None)):
         for tool in built(fmt, strict):
             fn = tool.get("function", tool)
             params = fn.get("parameters") or fn.get("input_schema") or fn.get("inputSchema") or {}
-            want = set(catalog.get(fn["name"])["input_schema"]["properties"])
+            action = catalog.get(fn["name"])
+            want = set((action["input_schema"] if (fmt, strict) == ("anthropic", True)
+                        else response_args(action["input_schema"], action))["properties"])
             assert set(params.get("properties") or {}) == want, (fmt, strict, fn["name"])
 
 

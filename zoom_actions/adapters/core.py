@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .. import describe
+from ..shaping import response_args
 from . import dialect_anthropic, dialect_gemini, dialect_openai
 from . import schema_ops as ops
 from .errors import TooManyTools, Unrepresentable
@@ -41,6 +42,10 @@ DIALECTS: dict[str, tuple[Callable[[dict], Any], Callable[[str], str | None]]] =
     "anthropic": (dialect_anthropic.to_anthropic, dialect_anthropic.check_name),
     "anthropic-strict": (dialect_anthropic.to_anthropic_strict, dialect_anthropic.check_name),
 }
+
+# Strict Anthropic tools share small per-request budgets of optional and union-typed parameters
+# (dialect_anthropic.MAX_OPTIONAL, MAX_UNIONS): select and budget would spend them on every tool.
+WITHOUT_SHAPING = {"anthropic-strict"}
 
 # format -> module with dialect(strict), DEFAULT_STRICT, max_tools(strict), render(spec, toolkit)
 # and optionally check_request(specs)
@@ -83,12 +88,15 @@ def rendered_schema(catalog, name: str, description: str) -> dict:
     return json.loads(hit)
 
 
-def parameters(catalog, name: str, dialect: str, description: str = "compact") -> Any:
+def parameters(catalog, name: str, dialect: str, description: str = "compact", shaping: bool = True) -> Any:
     """``name``'s input schema in ``dialect`` with ``description``-mode texts
-    (a fresh copy each call). Raises ``Unrepresentable`` with the reason."""
+    (a fresh copy each call), with the optional ``select`` and ``budget`` a
+    tool call may add (``shaping``; see ``zoom_actions.shaping``). Raises
+    ``Unrepresentable`` with the reason."""
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
-    key = (_catalog_key(catalog), name, dialect, description)
+    shaping = shaping and dialect not in WITHOUT_SHAPING
+    key = (_catalog_key(catalog), name, dialect, description, shaping)
     hit = _cache.get(key)
     if hit is None:
         transform, check_name = DIALECTS[dialect]
@@ -96,7 +104,8 @@ def parameters(catalog, name: str, dialect: str, description: str = "compact") -
             problem = check_name(name)
             if problem:
                 raise Unrepresentable(problem)
-            hit = (True, json.dumps(transform(rendered_schema(catalog, name, description))))
+            schema = rendered_schema(catalog, name, description)
+            hit = (True, json.dumps(transform(response_args(schema, catalog.get(name)) if shaping else schema)))
         except Unrepresentable as exc:
             hit = (False, exc.reason)
         with _lock:
@@ -158,7 +167,7 @@ def _modified(toolkit, action: dict, params: Any) -> Any:
 def build_tools(toolkit, format: str = "openai", names=None, products=None, tags=None, read_only=None,
                 scopes=None, search=None, limit=None, strict: bool | None = None,
                 description: str = "compact", allow_many: bool = False,
-                on_unrepresentable: str = "warn", governed: bool = True) -> list:
+                on_unrepresentable: str = "warn", governed: bool = True, shaping: bool = True) -> list:
     """Ready-to-send tool definitions for ``format``, for the actions the
     filters select (see ``select_names``). ``strict=True`` picks the
     provider's strict dialect (OpenAI Structured Outputs, Anthropic strict tool
@@ -173,6 +182,9 @@ def build_tools(toolkit, format: str = "openai", names=None, products=None, tags
     or raise ``Unrepresentable`` (``"raise"``); ``dialect_report`` lists them.
     With a policy on the toolkit, actions its agent may never call are left
     out (``governed=False``: not filtered, for a server that filters per client).
+    Every tool takes the optional ``select`` and ``budget`` of
+    ``zoom_actions.shaping`` besides the action's parameters (``shaping=False``:
+    only the action's); ``execute_tool_call`` hands them to ``execute``.
     """
     if description not in describe.MODES:
         raise ValueError(f"description must be one of {describe.MODES}, not {description!r}")
@@ -197,7 +209,7 @@ def build_tools(toolkit, format: str = "openai", names=None, products=None, tags
     skipped: dict[str, str] = {}
     for name in selected:
         try:
-            params = parameters(catalog, name, dialect, description)
+            params = parameters(catalog, name, dialect, description, shaping)
         except Unrepresentable as exc:
             if on_unrepresentable == "raise":
                 raise

@@ -16,7 +16,12 @@ and ``enum`` on anything but a string. ``to_gemini`` therefore:
 * makes unions a bare ``anyOf`` (the union's description moves into its
   branches) after folding unions of one primitive type;
 * carries a free-form object (a map, or an object without declared
-  properties) as a JSON-encoded string, decoded before execution.
+  properties) as a JSON-encoded string, decoded before execution;
+* drops ``""`` from a string enum (Gemini rejects an empty enum value) and
+  says in the description to leave the field out for it.
+
+``mcp_compatible`` is the Gemini fix for the other way Gemini meets these
+tools: google-genai converting an MCP server's ``inputSchema`` itself.
 
 ``check_gemini`` re-reads those rules independently of the transform.
 """
@@ -37,6 +42,7 @@ ALLOWED = {"type", "format", "description", "nullable", "enum", "items", "proper
            "minItems", "maxItems", "minLength", "maxLength", "pattern", "minimum", "maximum",
            "default", "example", "anyOf", "minProperties", "maxProperties", "propertyOrdering", "title"}
 FORMATS = {"STRING": {"date-time", "enum"}, "INTEGER": {"int32", "int64"}, "NUMBER": {"float", "double"}}
+EMPTY_ENUM_NOTE = 'Leave it out for an empty value ("").'
 REJECTED = {"additionalProperties", "$schema", "const", "exclusiveMinimum", "exclusiveMaximum", "examples",
             "oneOf", "allOf", "$ref", "$defs", "not"}
 
@@ -94,7 +100,13 @@ def _node(node: dict) -> dict:
     if "enum" in out:
         values = [v for v in out["enum"] if v is not None]
         if gtype == "STRING" and all(isinstance(v, str) for v in values):
-            out["enum"] = values
+            if "" in values:   # Gemini rejects an empty string in an enum (and LiteLLM's null in its place)
+                values = [v for v in values if v != ""]
+                notes.append(EMPTY_ENUM_NOTE)
+            if values:
+                out["enum"] = values
+            else:
+                del out["enum"]
         else:
             del out["enum"]
             if not ops.describes_all(out.get("description"), values):
@@ -170,6 +182,8 @@ def check_gemini(schema: dict) -> list[str]:
             problems.append(f"{where}: ARRAY without items")
         if "enum" in node and (t != "STRING" or not all(isinstance(v, str) for v in node["enum"])):
             problems.append(f"{where}: enum on {t} (Gemini takes string enums only)")
+        elif "" in (node.get("enum") or ()):
+            problems.append(f"{where}: an empty string in an enum")
         if "format" in node and node["format"] not in FORMATS.get(t, ()):
             problems.append(f"{where}: format {node['format']!r} on {t}")
         missing = set(node.get("required") or ()) - set(node.get("properties") or {})
@@ -185,3 +199,17 @@ def check_name(name: str) -> str | None:
         return f"function name {name!r} does not match {NAME_PATTERN.pattern}"
     return None
 
+
+def mcp_compatible(schema: dict) -> dict:
+    """``schema`` (a JSON Schema, as MCP's ``inputSchema`` carries it) without
+    boolean ``additionalProperties``. google-genai turns an MCP session's tools
+    into function declarations itself (``_mcp_utils.mcp_to_gemini_tool``) and
+    reads every ``additionalProperties`` as a schema: ``false`` (our closed
+    upload-file objects) or ``true`` crashes it with ``'bool' object has no
+    attribute 'items'``. Leaving the keyword out loses nothing a model needs:
+    the executor still refuses a key the action does not have, naming it."""
+    def drop(node: dict) -> dict:
+        if isinstance(node.get("additionalProperties"), bool):
+            node = {k: v for k, v in node.items() if k != "additionalProperties"}
+        return node
+    return ops.transform(schema, drop)

@@ -1,10 +1,13 @@
 """MCP tool objects, as ``tools/list`` carries them: ``name``, ``title``,
 ``description``, ``inputSchema``, ``outputSchema`` (the envelope) and the
-behaviour hints in ``annotations``."""
+behaviour hints in ``annotations``. ``inputSchema`` carries no boolean
+``additionalProperties``: google-genai, handed an MCP session, converts the
+tools itself and crashes on one (``dialect_gemini.mcp_compatible``)."""
 
 from __future__ import annotations
 
 from .. import describe
+from . import dialect_gemini
 from . import schema_ops as ops
 
 PROVIDER = "MCP"
@@ -50,7 +53,7 @@ def render(spec, toolkit=None) -> dict:
         "name": spec.name,
         "title": spec.action.get("title") or spec.name,
         "description": spec.description,
-        "inputSchema": spec.parameters,
+        "inputSchema": dialect_gemini.mcp_compatible(spec.parameters),   # google-genai converts these itself
         "outputSchema": output_schema(spec.action, spec.mode),
         "annotations": annotations(spec.action),
     }
