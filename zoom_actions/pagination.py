@@ -25,7 +25,7 @@ class PageState:
     def next_params(self, plan, params: Any, env: dict) -> dict | None:
         """The params of the next page, or None after the last one."""
         self.pages += 1
-        if plan is None or not env.get("successful") or not isinstance(env.get("data"), dict):
+        if plan is None or type(plan) is dict or not env.get("successful") or not isinstance(env.get("data"), dict):
             return None
         if (self.max_pages is not None and self.pages >= self.max_pages) or self.pages >= PAGE_SAFETY:
             return None
@@ -90,7 +90,8 @@ def collect_flow(one_call: Callable[[Any], Any], plan, params: Any, max_pages: i
 
 
 def iter_pages(execute, plan, name: str, params: dict | None, max_pages: int | None):
-    """``execute(name, params)`` page after page (``Toolkit.pages``)."""
+    """``execute(name, params)`` page after page (``Toolkit.pages``); ``plan`` is the action's plan (or the
+    envelope of an unknown name: one page, its refusal)."""
     state = PageState(max_pages)
     while True:
         env = execute(name, params)

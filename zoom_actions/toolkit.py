@@ -129,22 +129,16 @@ class Toolkit(HookMethods):
     def dry_run_envelope(self, name: str, params: dict) -> dict:
         """The exact request ``execute`` would send (secrets masked), without sending it."""
         from .governance.dryrun import dry_run_envelope
-        plan = self.plan(name)
-        if type(plan) is WorkflowPlan:   # its steps depend on answers a dry run never gets
-            from .workflows import dry_run_envelope as workflow_dry_run
-            return workflow_dry_run(plan, params)
-        return dry_run_envelope(self, plan, params)
+        return dry_run_envelope(self, self.plan(name), params)
 
     # --- calls ------------------------------------------------------------------------
 
     def execute(self, name: str, params: dict | None = None, *, paginate: bool = False,
                 max_pages: int | None = None, connection: str | None = None, user_id: str | None = None,
                 select: Any = None, budget: int | None = None) -> dict:
-        """Run one action; every outcome is an envelope. ``connection`` /
-        ``user_id``: whose stored Zoom connection to call with (default: the
-        Toolkit's). ``select`` (JMESPath or field paths) and ``budget``
-        (tokens) make the answer lean (:mod:`.shaping`); ``params`` may carry
-        them too, as a model's tool call does."""
+        """Run one action; every outcome is an envelope. ``connection`` / ``user_id``: whose stored Zoom
+        connection to call with (default: the Toolkit's). ``select`` (JMESPath or field paths) and ``budget``
+        (tokens) make the answer lean (:mod:`.shaping`); a model's tool call carries them in ``params``."""
         try:
             plan, clean, env, lean = self._begin(name, params, select, budget)
             if env is None:
@@ -174,10 +168,10 @@ class Toolkit(HookMethods):
 
     def pages(self, name: str, params: dict | None = None, *, max_pages: int | None = None) -> Iterator[dict]:
         """Each page's envelope in turn; stops after the last page or a failure."""
-        return iter_pages(self.execute, self._plan_or_none(name), name, params, max_pages)
+        return iter_pages(self.execute, self._lookup(name), name, params, max_pages)
 
     def apages(self, name: str, params: dict | None = None, *, max_pages: int | None = None) -> AsyncIterator[dict]:
-        return aiter_pages(self.aexecute, self._plan_or_none(name), name, params, max_pages)
+        return aiter_pages(self.aexecute, self._lookup(name), name, params, max_pages)
 
     def tools(self, format: str = "openai", **filters):
         from .adapters import build_tools
@@ -202,23 +196,18 @@ class Toolkit(HookMethods):
     # --- the pieces of a call -----------------------------------------------------------
 
     def _begin(self, name: Any, params: Any, select: Any, budget: Any) -> tuple:
-        """``_start`` and the call's shaping: ``select``/``budget`` (or those keys of params) are taken out
-        and checked first, so a bad one ends the call with nothing sent."""
-        found = self._lookup(name)
-        action = found.action if type(found) is not dict else None
-        params, lean, problems = shaping.for_call(action, params, select, budget)
-        if problems and action is not None:   # an unknown name: _start says so
-            return found, None, input_failure(found.name, problems), None
-        return (*self._start(name, params), lean)
-
-    def _start(self, name: Any, params: Any) -> tuple[ActionPlan | None, dict | None, dict | None]:
+        """(plan, validated params, an envelope that ends the call, the call's shaping). ``select`` and
+        ``budget`` (or those keys of params) are taken out and checked first: a bad one sends nothing."""
         plan = self._lookup(name)
         if type(plan) is dict:
-            return None, None, plan
+            return None, None, plan, None
+        params, lean, problems = shaping.for_call(plan.action, params, select, budget)
         try:
-            return plan, plan.inputs.normalize(params), None
+            if problems:
+                raise InputError(problems)
+            return plan, plan.inputs.normalize(params), None, lean
         except InputError as exc:
-            return plan, None, input_failure(plan.name, exc.problems)
+            return plan, None, input_failure(plan.name, exc.problems), None
 
     def _flow(self, plan: ActionPlan, clean: dict, paginate: bool, max_pages: int | None, who: tuple = (None, None)):
         if paginate:
@@ -256,10 +245,6 @@ class Toolkit(HookMethods):
         cfg = CallSettings(self.gateway, tokens.provider, self.retry, self.limiter, tokens.provider.kind,
                            _attempt_seconds(self.timeout), now + (self.deadline or math.inf), tokens)
         return (yield from send_flow(plan, req, cfg))
-
-    def _plan_or_none(self, name: Any) -> ActionPlan | None:
-        p = self._lookup(name)
-        return None if type(p) is dict else p
 
     def _lookup(self, name: Any) -> ActionPlan | dict:
         p = self._plans.get(name) if isinstance(name, str) else None

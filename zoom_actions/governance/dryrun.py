@@ -12,6 +12,10 @@ _SECRET_HEADERS = ("authorization", "x-api-key", "cookie")
 
 
 def dry_run_envelope(toolkit, plan, params: dict) -> dict:
+    from ..workflows import WorkflowPlan
+    if type(plan) is WorkflowPlan:   # its steps depend on answers a dry run never gets: it lists them
+        from ..workflows import dry_run_envelope as workflow_dry_run
+        return workflow_dry_run(plan, params)
     try:
         req = build_request(plan, params, toolkit.gateway, base_headers=toolkit._base_headers,
                             upload_dir=toolkit.upload_dir, max_upload=toolkit.max_upload_bytes)
