@@ -254,6 +254,11 @@ class RateLimiter:
     a burst at the start of each window (see :mod:`.shared_limits`).
     """
 
+    def for_call(self, connection: str | None, user_id: str | None) -> "RateLimiter":
+        """In process, one limiter paces every call of the Toolkit, whichever connection it is made for;
+        on a shared store each connection's account has its own (``RedisRateLimiter.for_call``)."""
+        return self
+
     def __init__(self, plan: str = DEFAULT_PLAN, clock=time.monotonic, *, share: float = 1.0,
                  margin: float = 0.0, even: bool = False, wall=time.time) -> None:
         self.plan = plan

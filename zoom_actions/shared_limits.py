@@ -63,7 +63,7 @@ import os
 import socket
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 
 from .limiter import (USER_CAP, BeyondDeadline, CapReached, CapSubject, LimiterUnavailable, RateLimiter,
                       daily_limits, observe, plan_limits, pool_of)
@@ -212,6 +212,28 @@ class RedisRateLimiter:
 
     def key(self, label: str) -> str:
         return f"{self.prefix}{self.plan}:{label}"
+
+    def for_call(self, connection: str | None, user_id: str | None) -> "RedisRateLimiter":
+        """The limiter of a call made for another stored connection (``execute(connection=, user_id=)``):
+        that connection's account's budget (:func:`limiter_account`), on the same Redis; kept for the
+        next call (the most recent 1,024 connections)."""
+        url = getattr(self, "url", None)
+        if url is None:
+            return self
+        cache = self.__dict__.setdefault("_per_call", OrderedDict())
+        key = (connection, user_id)
+        with self._lock:
+            found = cache.get(key)
+            if found is not None:
+                cache.move_to_end(key)
+                return found
+        found = RedisRateLimiter(self._redis, self.plan, limiter_account(url, None, connection, user_id),
+                                 on_unavailable=self.on_unavailable, margin=self.margin, retry_every=self.retry_every)
+        with self._lock:
+            cache[key] = found
+            while len(cache) > 1024:
+                cache.popitem(last=False)
+        return found
 
     # --- reserving --------------------------------------------------------------------
 
@@ -452,5 +474,7 @@ def limiter_account(url: str, provider, connection: str | None, user_id: str | N
 def shared_limiter(url: str, plan: str, provider, connection: str | None, user_id: str | None,
                    on_unavailable: str | None = None) -> RedisRateLimiter:
     """The limiter of the account behind these credentials (:func:`limiter_account`), on the Redis at ``url``."""
-    return RedisRateLimiter(url, plan, limiter_account(url, provider, connection, user_id),
-                            on_unavailable=on_unavailable)
+    limiter = RedisRateLimiter(url, plan, limiter_account(url, provider, connection, user_id),
+                               on_unavailable=on_unavailable)
+    limiter.url = url   # for the calls made for other connections (for_call)
+    return limiter

@@ -242,7 +242,8 @@ class Toolkit(HookMethods):
         if type(tokens) is dict:
             return {**tokens, "error": tokens["error"].replace("{action}", plan.name)}
         now = time.monotonic()
-        cfg = CallSettings(self.gateway, tokens.provider, self.retry, self.limiter, tokens.provider.kind,
+        limiter = self.limiter.for_call(*who) if self.limiter is not None and (who[0] or who[1]) else self.limiter
+        cfg = CallSettings(self.gateway, tokens.provider, self.retry, limiter, tokens.provider.kind,
                            _attempt_seconds(self.timeout), now + (self.deadline or math.inf), tokens)
         return (yield from send_flow(plan, req, cfg))
 

@@ -332,6 +332,35 @@ def test_the_shared_limiter_is_keyed_by_the_zoom_account(vault_key, redis_url, e
     assert keys[4] != keys[0]                  # a user-OAuth connection with no account known: its own
 
 
+def test_a_call_for_another_connection_spends_that_connections_account(vault_key, redis_url, endpoint, catalog,
+                                                                        monkeypatch):
+    import hashlib
+    from zoom_actions.shared_limits import RedisRateLimiter
+    conns = Connections(open_store(redis_url))
+    conns.save(Connection("ann", "work", "server_to_server", client_id=CLIENT, account_id=ACCOUNT,
+                          token_url=endpoint.token_url), {"client_secret": SECRET})
+    conns.save(Connection("ann", "side", "server_to_server", client_id=CLIENT, account_id="acct-elsewhere",
+                          token_url=endpoint.token_url), {"client_secret": SECRET})
+    conns.store.close()
+    spent = []
+    reserve = RedisRateLimiter.reserve
+
+    def recording(self, label, *args, **kw):
+        spent.append(self.account)
+        return reserve(self, label, *args, **kw)
+    monkeypatch.setattr(RedisRateLimiter, "reserve", recording)
+    tk = Toolkit(store=redis_url, account_plan="pro", user_id="ann", connection="side", catalog=catalog,
+                 base_url=endpoint.base)
+    try:
+        for _ in range(2):
+            assert tk.execute("ZOOM_GET_A_USER", {"userId": "me"}, user_id="ann", connection="work")["successful"]
+        assert tk.limiter.for_call("work", "ann") is tk.limiter.for_call("work", "ann")   # kept, not rebuilt
+    finally:
+        tk.close()
+    work, side = (hashlib.sha256(a.encode()).hexdigest()[:16] for a in (ACCOUNT, "acct-elsewhere"))
+    assert tk.limiter.account == side and spent == [work, work]   # the call's connection's account, not the default
+
+
 # --- the per-user cap's message ---------------------------------------------------------------------
 
 def test_the_per_user_cap_says_which_user_which_cap_and_when_it_resets():
