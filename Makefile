@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export ZOOM_SPEC_DIR ?= $(abspath ../shared/zoom-openapi)
 
-.PHONY: install generate models docs test bench clean contract dist load
+.PHONY: install generate models docs test bench clean contract dist load inspector
 
 install: $(BIN)/zoom-actions generate
 
@@ -61,3 +61,8 @@ contract: $(BIN)/zoom-actions $(PRISM)
 clean:
 	rm -rf $(VENV) build dist *.egg-info zoom_actions/_catalog
 	find actions -mindepth 1 ! -name README.md -delete
+
+# The MCP Inspector's CLI, pinned in mcp_inspector/package-lock.json and installed there (never globally):
+# tests/adapters/test_mcp_inspector.py lists and calls `zoom-actions mcp` through it.
+inspector:
+	cd mcp_inspector && npm ci --no-audit --no-fund --loglevel=error
