@@ -5,7 +5,7 @@ export ZOOM_SPEC_DIR ?= $(abspath ../shared/zoom-openapi)
 
 .PHONY: install generate models docs test bench clean contract dist load inspector
 
-install: $(BIN)/zoom-actions generate
+install: $(BIN)/zoom-actions generate inspector
 
 $(BIN)/zoom-actions: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
