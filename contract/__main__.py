@@ -2,19 +2,22 @@
 
 Starts one Prism per spec file in ``$ZOOM_SPEC_DIR`` on loopback, runs every
 action of the built catalog through ``Toolkit`` against it, prints the
-verdict and writes the full report as JSON. Exit status: 0 when every action
-is conformant or covered by the allow-list and no allow-list entry is stale,
-1 otherwise, 2 when the check could not run.
+verdict (with a table per product) and writes the full report as JSON.
+``--product``/``--only`` narrow the run, ``--sample K --whole PRODUCT``
+thins it for CI (``contract/selection.py``). Exit status: 0 when every action
+checked is conformant or covered by the allow-list and no allow-list entry is
+stale for an action checked, 1 otherwise, 2 when the check could not run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 from pathlib import Path
 
-from . import check, prism
+from . import check, prism, selection
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="built catalog (default: $ZOOM_ACTIONS_DIR or actions/)")
     p.add_argument("--only", action="append", help="check only this action (repeatable)")
     p.add_argument("--product", action="append", help="check only this product (repeatable)")
+    p.add_argument("--sample", type=int, metavar="K", default=None,
+                   help="check a deterministic sample: every K-th operation of each product, every allow-listed "
+                        "action and every download (see contract/selection.py)")
+    p.add_argument("--whole", action="append", default=[], metavar="PRODUCT",
+                   help="with --sample: check this product entire (repeatable)")
     p.add_argument("--concurrency", type=int, default=6, help="actions in flight at once (default 6)")
     p.add_argument("--allowlist", type=Path, default=check.ALLOWLIST)
     p.add_argument("--report", type=Path, default=Path("build/contract-report.json"),
@@ -59,7 +67,18 @@ def main(argv: list[str] | None = None) -> int:
               "run `zoom-actions generate` first", file=sys.stderr)
         return 2
 
-    names = catalog.filter(products=args.product, names=args.only)
+    if args.whole and args.sample is None:
+        print("error: --whole names the products a --sample run checks entire; add --sample K", file=sys.stderr)
+        return 2
+    try:
+        names = selection.operations(catalog, products=args.product, names=args.only)
+        if args.sample is not None:
+            catalog.product_set(args.whole or None)   # an unknown --whole id is an error naming the valid ones
+            names = selection.sample(catalog, names, args.sample, whole=args.whole,
+                                     always=[a for e in allow for a in check.entry_actions(e)])
+    except ValueError as exc:   # UnknownProduct too
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     actions = [catalog.get(n) for n in names]
     specs = {f.source["id"]: f.path for f in files if any(a["product"] == f.source["id"] for a in actions)}
     t0 = check.now()
@@ -79,15 +98,27 @@ def main(argv: list[str] | None = None) -> int:
     except prism.PrismUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    whole_run = not args.only and not args.product
-    unused = check.apply_allowlist(results, allow)
-    stale_entries = unused if whole_run else []
+    # an entry is stale for each action it names that was checked and that it no longer covers, and for
+    # each name the catalog does not hold (an action renamed or gone)
+    checked = {r.name for r in results}
+    stale_entries = []
+    for e in check.apply_allowlist(results, allow):
+        gone = [a for a in check.entry_actions(e) if a in checked or a not in catalog]
+        if gone:
+            stale_entries.append({**{k: v for k, v in e.items() if k not in ("action", "actions")}, "actions": gone})
     report = check.summary(results, stale_entries, check.now() - t0)
     report["prism_startup_seconds"] = round(started, 1)
+    # where the CPU went: this process (inputs, toolkit, relays, schema checks) and the Prism processes
+    me, prisms = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    report["cpu_seconds"] = {"harness": round(me.ru_utime + me.ru_stime, 1),
+                             "prism": round(prisms.ru_utime + prisms.ru_stime, 1)}
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(json.dumps(report, indent=1) + "\n")
     print(check.render(report))
+    print(f"contract: wall {report['seconds']}s (Prism ready in {report['prism_startup_seconds']}s), CPU "
+          f"{report['cpu_seconds']['harness']}s here + {report['cpu_seconds']['prism']}s in Prism, "
+          f"concurrency {args.concurrency}", file=sys.stderr)
     return 1 if report["failing"] or stale_entries else 0
 
 

@@ -14,7 +14,9 @@ judged by:
 - the route: the method and path on the wire must match the action's
   operation (a path that matched some other operation would pass Prism);
 - the response: a 2xx answer must yield a successful envelope that validates
-  against the action's ``output_schema``.
+  against the action's ``output_schema``. A download (an action declaring a
+  non-JSON success, ``response_content_type``) that Prism accepts but cannot
+  mock (its 500 "Cannot find serializer") is conformant: ``binary_success``.
 
 Schemas are read the way the runtime reads them (``zoom_actions.inputs``):
 ``oneOf`` as ``anyOf``, since Zoom's union branches overlap; Prism, reading
@@ -44,7 +46,7 @@ import jsonschema
 from zoom_actions.inputs import relax
 
 from . import inputs
-from .relay import Exchange, Relay
+from .relay import Exchange, Relay, close_all
 
 ALLOWLIST = Path(__file__).resolve().parent / "allowlist.json"
 _PRISM_ERRORS = "https://stoplight.io/prism/errors#"
@@ -53,7 +55,7 @@ _PRISM_ERRORS = "https://stoplight.io/prism/errors#"
 @dataclass
 class Violation:
     variant: str
-    source: str  # prism | route | response | toolkit | inputs (a spec defect found without Prism)
+    source: str  # prism | route | response | toolkit | harness | inputs (a spec defect found without Prism)
     location: str  # dotted: request.body.settings.waiting_room, response.data.id
     code: str
     message: str
@@ -70,6 +72,7 @@ class ActionResult:
     calls: int = 0
     statuses: list[int] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    seconds: float = 0.0   # wall time of its calls, inputs included
 
     @property
     def failing(self) -> list[Violation]:
@@ -129,6 +132,24 @@ def prism_violations(variant: str, ex: Exchange) -> list[Violation]:
     return unique
 
 
+def binary_success(action: dict, ex: Exchange) -> bool:
+    """Whether Prism accepted the request of a download but could not mock its
+    body: the action declares a non-JSON success (``response_content_type``,
+    e.g. ``application/zip``) and Prism, having validated the request (a
+    violation would have chosen an error response), fails with its own 500
+    "Cannot find serializer for <that type>". Prism only serializes JSON,
+    XML and text, so this is the conformant outcome of a binary download."""
+    media = action.get("response_content_type")
+    if not media or ex.status != 500 or "problem+json" not in ex.response_headers.get("content-type", ""):
+        return False
+    try:
+        problem = json.loads(ex.response_body or b"{}")
+    except ValueError:
+        return False
+    return (isinstance(problem, dict) and problem.get("type") == _PRISM_ERRORS + "UNKNOWN"
+            and str(problem.get("title", "")).startswith("Cannot find serializer for "))
+
+
 def _route_regex(path: str) -> re.Pattern:
     parts = re.split(r"(\{[^}]+\})", path)
     return re.compile("^" + "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "$")
@@ -157,33 +178,56 @@ def response_violations(variant: str, action: dict, ex: Exchange, envelope: Any)
 
 # --- the allow-list ---------------------------------------------------------
 
+def _listed(value: Any) -> list:
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def entry_actions(entry: dict) -> list[str]:
+    """The actions an entry covers: ``action`` (one) or ``actions`` (one
+    defect of Zoom's that recurs in several operations, e.g. a field every
+    Team Chat message operation types with the same overlapping ``oneOf``)."""
+    return _listed(entry.get("action")) + _listed(entry.get("actions"))
+
+
 def load_allowlist(path: Path = ALLOWLIST) -> list[dict]:
     entries = json.loads(path.read_text())["entries"] if path.exists() else []
     for i, e in enumerate(entries):
-        if not str(e.get("reason", "")).strip() or not e.get("action") or not e.get("location"):
-            raise ValueError(f"allow-list entry #{i} needs action, location and reason")
+        if not str(e.get("reason", "")).strip() or not entry_actions(e) or not e.get("location"):
+            raise ValueError(f"allow-list entry #{i} needs action (or actions), location and reason")
     return entries
 
 
 def _covers(entry: dict, action: str, v: Violation) -> bool:
-    return (entry["action"] == action
-            and (v.location == entry["location"] or v.location.startswith(entry["location"] + "."))
-            and entry.get("code") in (None, v.code)
+    """``location`` (one, or a list) covers itself and what is below it;
+    ``code`` (optional: one, or a list) narrows to those codes."""
+    codes = _listed(entry.get("code"))
+    return (action in entry_actions(entry)
+            and any(v.location == loc or v.location.startswith(loc + ".") for loc in _listed(entry["location"]))
+            and (not codes or v.code in codes)
             and entry.get("source", "prism") == v.source
             and entry.get("variant") in (None, v.variant))
 
 
 def apply_allowlist(results: list[ActionResult], entries: list[dict]) -> list[dict]:
-    """Marks covered violations; returns the entries that covered nothing."""
-    used = [False] * len(entries)
+    """Marks covered violations; returns the entries that covered nothing,
+    judged per action: an entry naming several actions comes back (with only
+    those) for each action it no longer covers, so no name rots in a list."""
+    used: set[tuple[int, str]] = set()
     for r in results:
         for v in r.violations:
             for i, e in enumerate(entries):
                 if _covers(e, r.name, v):
                     v.allowed_by = e["reason"]
-                    used[i] = True
+                    used.add((i, r.name))
                     break
-    return [e for e, u in zip(entries, used) if not u]
+    stale = []
+    for i, e in enumerate(entries):
+        unused = [a for a in entry_actions(e) if (i, a) not in used]
+        if len(unused) == len(entry_actions(e)):
+            stale.append(e)
+        elif unused:
+            stale.append({**{k: v for k, v in e.items() if k not in ("action", "actions")}, "actions": unused})
+    return stale
 
 
 # --- running ----------------------------------------------------------------
@@ -243,8 +287,13 @@ def check_action(action: dict, relay: Relay, execute: Executor) -> ActionResult:
         for ex in exchanges:
             result.statuses.append(ex.status)
             result.violations += route_violations(variant, action, ex)
-            result.violations += prism_violations(variant, ex)
+            found = prism_violations(variant, ex)
+            if binary_success(action, ex):   # Prism's own failure to mock is no finding; its header still is
+                found = [v for v in found if not (v.code == "UNKNOWN" and v.location == "request")]
+            result.violations += found
         last = exchanges[-1]
+        if binary_success(action, last):
+            continue   # a download Prism cannot mock: there is no body to judge
         if not any(v.variant == variant and v.source in ("prism", "route") for v in result.violations):
             result.violations += response_violations(variant, action, last, envelope)
     return result
@@ -278,7 +327,14 @@ def run(actions: list[dict], prism_urls: dict[str, str], *, concurrency: int = 6
         slot = slots.get()
         try:
             relay, execute = slot[action["product"]]
-            res = check_action(action, relay, execute)
+            began = time.monotonic()
+            try:
+                res = check_action(action, relay, execute)
+            except Exception as exc:  # noqa: BLE001 - the harness failed on one action: a finding, not a lost run
+                relay.take()
+                res = ActionResult(action["name"], action["product"], violations=[
+                    Violation("harness", "harness", "request", "exception", f"{type(exc).__name__}: {exc}")])
+            res.seconds = time.monotonic() - began
         finally:
             slots.put(slot)
         if progress:
@@ -294,11 +350,21 @@ def run(actions: list[dict], prism_urls: dict[str, str], *, concurrency: int = 6
             close = getattr(getattr(execute, "__self__", None), "close", None)
             if callable(close):
                 close()
-        for r in all_relays:
-            r.close()
+        close_all(all_relays)
 
 
 # --- reporting --------------------------------------------------------------
+
+def by_product(results: list[ActionResult]) -> dict[str, dict[str, int]]:
+    """Per product (in the order checked): how many actions, and how many are
+    conformant, allow-listed and failing."""
+    table: dict[str, dict[str, int]] = {}
+    for r in results:
+        row = table.setdefault(r.product, {"actions": 0, "conformant": 0, "allow-listed": 0, "failing": 0})
+        row["actions"] += 1
+        row[r.status] += 1
+    return table
+
 
 def summary(results: list[ActionResult], stale: list[dict], elapsed: float) -> dict:
     by = {"conformant": [], "allow-listed": [], "failing": []}
@@ -307,11 +373,13 @@ def summary(results: list[ActionResult], stale: list[dict], elapsed: float) -> d
     return {
         "actions": len(results),
         "conformant": len(by["conformant"]),
+        "by_product": by_product(results),
         "allow_listed": by["allow-listed"],
         "failing": by["failing"],
         "calls": sum(r.calls for r in results),
         "stale_allowlist_entries": stale,
         "seconds": round(elapsed, 1),
+        "slowest": [[r.name, round(r.seconds, 2)] for r in sorted(results, key=lambda r: -r.seconds)[:10]],
         "results": [
             {"name": r.name, "product": r.product, "status": r.status, "statuses": r.statuses,
              "violations": [asdict(v) for v in r.violations]}
@@ -324,6 +392,12 @@ def render(report: dict) -> str:
     lines = [f"contract: {report['conformant']}/{report['actions']} actions conformant, "
              f"{len(report['allow_listed'])} allow-listed, {len(report['failing'])} failing "
              f"({report['calls']} calls in {report['seconds']}s)"]
+    table = report.get("by_product") or {}
+    if len(table) > 1:
+        lines.append(f"  {'product':24} {'actions':>7} {'conformant':>10} {'allow-listed':>12} {'failing':>7}")
+        for product, row in table.items():
+            lines.append(f"  {product:24} {row['actions']:>7} {row['conformant']:>10} {row['allow-listed']:>12} "
+                         f"{row['failing']:>7}")
     for r in report["results"]:
         if r["status"] == "allow-listed":
             reasons = sorted({v["allowed_by"] for v in r["violations"]})
@@ -335,7 +409,7 @@ def render(report: dict) -> str:
                 if v["allowed_by"] is None:
                     lines.append("    " + Violation(**v).short())
     for e in report["stale_allowlist_entries"]:
-        lines.append(f"  STALE allow-list entry (matches nothing): {e['action']} {e['location']}")
+        lines.append(f"  STALE allow-list entry (matches nothing): {', '.join(entry_actions(e))} {e['location']}")
     return "\n".join(lines)
 
 

@@ -118,3 +118,17 @@ class Relay:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def close_all(relays: list[Relay]) -> None:
+    """Close many relays at once. Each ``shutdown`` waits for its server's
+    poll loop to notice (up to half a second); a run holds one relay per
+    product per concurrency slot (270 for 45 products and 6 slots), so
+    closing them one after another took a minute and a half of a whole run."""
+    threads = [threading.Thread(target=r.server.shutdown, daemon=True) for r in relays]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in relays:
+        r.server.server_close()

@@ -15,12 +15,14 @@ the operations (a runtime that does not know them never sees them):
 ``workflows`` in ``index.json`` (name -> :class:`WorkflowEntry`) and in
 ``names.json`` (name -> ``[product]``), composite actions from
 ``spec/workflows.json`` whose documents (:class:`WorkflowDocument`) have
-``kind: "workflow"``, ``operation: None`` and ``steps``.
+``kind: "workflow"``, ``operation: None`` and ``steps``; and on an action
+whose success body is not JSON (a file download), ``response_content_type``
+(the media type Zoom declares, which the runtime asks for in ``Accept``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 CATALOG_FORMAT = 3
 
@@ -85,6 +87,7 @@ class ActionDocument(TypedDict):
     errors: dict[str, list[dict]]
     pagination: Pagination | None
     also_in: list[str]            # other products whose document holds this same operation
+    response_content_type: NotRequired[str]   # a non-JSON success body's media type (downloads)
 
 
 class IndexEntry(TypedDict):

@@ -27,7 +27,8 @@ class ActionPlan:
     """One action's request shape."""
 
     __slots__ = ("action", "name", "method", "template", "inputs", "label", "comma_joined", "file_fields",
-                 "multipart", "json_kind", "pagination", "list_field", "flat_names", "header_names", "server")
+                 "multipart", "json_kind", "pagination", "list_field", "flat_names", "header_names", "server",
+                 "accept")
 
     def __init__(self, action: dict) -> None:
         self.action = action
@@ -53,6 +54,9 @@ class ActionPlan:
         pages = action.get("pagination") or {}
         self.pagination = pages.get("kind")          # "next_page_token", "page_number" or None
         self.list_field = pages.get("list_field")
+        # A download (a non-JSON success body) asks for its media type; its errors still come as JSON.
+        media = action.get("response_content_type")
+        self.accept = f"{media}, application/json;q=0.9" if media else None
 
 
 def split_template(path: str) -> tuple:
@@ -91,7 +95,7 @@ def build_request(plan: ActionPlan, params: Any, gateway, *, base_headers: dict[
     except UnicodeEncodeError:
         raise InputError([(_bad_text_param(clean), "contains text that cannot be encoded (invalid Unicode)")]) \
             from None
-    headers = base_headers
+    headers = base_headers if plan.accept is None else {**base_headers, "Accept": plan.accept}
     content = data = files = None
     if parts.headers:
         headers = dict(headers)

@@ -55,7 +55,8 @@ def normalized_specs(files: list[sources.SpecFile], spec_dir: Path = sources.SPE
         hits = apply_overlay(pid, doc, patches, problems)
         total = [a + b for a, b in zip(total, hits)]
         for i, (patch, hit) in enumerate(zip(patches, hits)):
-            if patch.get("product") == pid and hit == 0:
+            named = patch.get("product")
+            if named is not None and pid in ([named] if isinstance(named, str) else named) and hit == 0:
                 problems.append(f"{pid}: overlay patch #{i} ({patch.get('path')}) matched nothing in {f.path.name}")
         specs.append((f.source, doc))
     built = {f.source["id"] for f in files}

@@ -1,13 +1,14 @@
 """The overlay: hand-written corrections to Zoom's spec, each with a reason.
 
 ``spec/overlay.json`` holds a list of patches. A patch selects operations by
-``product`` (optional), ``path`` (a regular expression, searched) and
+``product`` (optional: an id, or a list of ids for a product and its
+master-account twin, e.g. ``["phone", "phone-ma"]``), ``path`` (a regular expression, searched) and
 ``methods`` (optional list), then either
 
 - ``parameter`` (a name, or ``"*"``) with optional ``in``: merges ``merge``
   into each matching parameter object; or
-- ``pointer``: a JSON pointer inside the operation object; merges ``merge``
-  into the object found there (a missing target is an error: the overlay
+- ``pointer``: a JSON pointer inside the operation object (``""``: the
+  operation itself); merges ``merge`` into the object found there (a missing target is an error: the overlay
   must not rot silently).
 
 Every patch must carry a non-empty ``reason``. ``apply_overlay`` returns how
@@ -53,6 +54,8 @@ def _deep_merge(target: dict, patch: dict) -> None:
 
 
 def _resolve(obj: Any, pointer: str) -> Any:
+    if not pointer.strip("/"):
+        return obj   # "" or "/": the operation itself (e.g. to drop a requestBody Zoom says not to send)
     for raw in pointer.strip("/").split("/"):
         part = raw.replace("~1", "/").replace("~0", "~")
         if isinstance(obj, list):
@@ -71,7 +74,8 @@ def apply_overlay(product: str, doc: dict, patches: list[dict], problems: list[s
     product id is not the one the overlay was written for."""
     hits = [0] * len(patches)
     for i, p in enumerate(patches):
-        if p.get("product") not in (None, product):
+        wanted = p.get("product")
+        if wanted is not None and product not in ([wanted] if isinstance(wanted, str) else wanted):
             continue
         rx = re.compile(p.get("path", ".*"))
         methods = [m.lower() for m in p.get("methods", HTTP_METHODS)]

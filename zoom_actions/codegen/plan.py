@@ -163,7 +163,7 @@ def plan_action(name: str, src: dict, server: str, path: str, method: str, op: d
     if required:
         input_schema["required"] = required
 
-    output_schema, success_status = _output_schema(op)
+    output_schema, success_status, media_type = _output_schema(op)
     errors = _errors(op)
     summary = op.get("summary", "") or name
     description = operation_description(raw_description)
@@ -195,6 +195,8 @@ def plan_action(name: str, src: dict, server: str, path: str, method: str, op: d
         "errors": errors,
         "pagination": _pagination(parameters, output_schema),
     }
+    if media_type:   # only a non-JSON success (a file download) carries it
+        doc["response_content_type"] = media_type
     return doc
 
 
@@ -234,11 +236,28 @@ def _any_of(schema):
     return schema
 
 
-def _output_schema(op: dict) -> tuple[dict, int | None]:
+def _header_media_type(response: dict) -> str | None:
+    """The media type a response declares only in its ``Content-Type`` header
+    (Zoom's file downloads: invoice PDFs, legal-hold zips, whiteboard files
+    have no ``content`` and put ``application/pdf`` in the header's example)."""
+    for name, header in (response.get("headers") or {}).items():
+        if name.lower() != "content-type" or not isinstance(header, dict):
+            continue
+        schema = header.get("schema") if isinstance(header.get("schema"), dict) else {}
+        for value in (schema.get("example"), header.get("example"), *(schema.get("enum") or ())):
+            if isinstance(value, str) and "/" in value:
+                return value.split(";")[0].strip()
+    return None
+
+
+def _output_schema(op: dict) -> tuple[dict, int | None, str | None]:
+    """The envelope schema, the success status, and the success body's media
+    type when it is not JSON (the runtime asks for it in ``Accept``)."""
     responses = op.get("responses", {}) or {}
     codes = sorted(c for c in responses if str(c).startswith("2"))
     data_schema: dict[str, Any] = {"type": "object", "description": "Empty: Zoom answered with no content."}
     status = int(codes[0]) if codes else None
+    media_type = None
     for c in codes:
         content = responses[c].get("content") or {}
         if "application/json" in content:
@@ -246,11 +265,12 @@ def _output_schema(op: dict) -> tuple[dict, int | None]:
                 "description": "Any JSON value."}
             status = int(c)
             break
-        if content:
-            ctype = sorted(content)[0]
+        ctype = sorted(content)[0] if content else _header_media_type(responses[c])
+        if ctype and not (not content and "json" in ctype):   # a header saying JSON over no content: empty
             data_schema = {"type": "object", "description": f"A non-JSON body ({ctype}).",
                            "properties": {"content": {"type": "string"}, "content_type": {"type": "string"}}}
             status = int(c)
+            media_type = None if "json" in ctype else ctype
             break
     schema = {
         "$schema": JSON_SCHEMA_DIALECT,
@@ -262,7 +282,7 @@ def _output_schema(op: dict) -> tuple[dict, int | None]:
         },
         "required": ["data", "successful", "error"],
     }
-    return schema, status
+    return schema, status, media_type
 
 
 def _errors(op: dict) -> dict[str, list[dict]]:
