@@ -69,3 +69,23 @@ def test_the_overlay_corrects_payload_schemas_zoom_contradicts(spec_dir, tmp_pat
     (tmp_path / "events_overlay.json").write_text(json.dumps(stale))
     with pytest.raises(EventOverlayError, match="finds nothing"):
         apply_events_overlay(build_events(spec_dir, spec_dir=sources.SPEC_DIR)["events"], tmp_path)
+
+
+def test_an_events_overlay_that_does_not_fit_is_a_note_unless_strict(spec_dir, tmp_path):
+    import shutil
+    import pytest
+    from zoom_actions.codegen import sources
+    from zoom_actions.events.catalog import EventOverlayError
+    spec = tmp_path / "spec"
+    shutil.copytree(sources.SPEC_DIR, spec)
+    overlay = json.loads((spec / "events_overlay.json").read_text())
+    overlay["patches"][0]["events"] = ["no.such_event"]
+    (spec / "events_overlay.json").write_text(json.dumps(overlay))
+    notes = []
+    built = build_events(spec_dir, notes, spec)["events"]
+    assert any("finds nothing" in n.message for n in notes)
+    guest = built["meeting.participant_joined"]["payload_schema"]["properties"]["payload"]["properties"]["object"][
+        "properties"]["participant"]["properties"]["email"]
+    assert "format" not in guest            # the patches that fit still applied
+    with pytest.raises(EventOverlayError):
+        build_events(spec_dir, [], spec, strict=True)

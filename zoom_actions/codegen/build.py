@@ -87,7 +87,7 @@ def build(source_dir: Path | None, out_dir: Path, *, products: list[str] | None 
         emit(actions, files, out_dir, flows)
         if source_dir is not None:   # the event catalog beside the actions (the events issue reads it)
             from ..events.catalog import FILE, build_events
-            events = build_events(source_dir, notes, spec_dir)
+            events = build_events(source_dir, notes, spec_dir, strict=strict)
             if events["count"]:
                 (out_dir / FILE).write_text(dumps(events))
     if update_lock:

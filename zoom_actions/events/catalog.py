@@ -48,8 +48,10 @@ def event_sources(spec_dir: Path = sources.SPEC_DIR) -> list[dict]:
     return json.loads((spec_dir / "sources.json").read_text()).get("events", [])
 
 
-def build_events(source_dir: Path, notes: list[Note] | None = None, spec_dir: Path = sources.SPEC_DIR) -> dict:
-    """{"format": 1, "events": {name: {...}}} from every events document found in ``source_dir``."""
+def build_events(source_dir: Path, notes: list[Note] | None = None, spec_dir: Path = sources.SPEC_DIR, *,
+                 strict: bool = False) -> dict:
+    """{"format": 1, "events": {name: {...}}} from every events document found in ``source_dir``. An
+    overlay patch that finds nothing (an older or newer document) is a note, or an error when ``strict``."""
     notes = [] if notes is None else notes
     out: dict[str, dict] = {}
     for src in event_sources(spec_dir):
@@ -77,7 +79,12 @@ def build_events(source_dir: Path, notes: list[Note] | None = None, spec_dir: Pa
                          "scopes": {"classic": classic, "granular": granular}, "payload_schema": schema,
                          "tags": list(op.get("tags") or [])}
     if out:
-        apply_events_overlay(out, spec_dir)
+        try:
+            apply_events_overlay(out, spec_dir)
+        except EventOverlayError as exc:
+            if strict:
+                raise
+            notes.append(Note("events", "overlay", str(exc)))
     return {"format": 1, "count": len(out), "events": dict(sorted(out.items()))}
 
 
@@ -102,6 +109,7 @@ def apply_events_overlay(events: dict[str, dict], spec_dir: Path = sources.SPEC_
     if not path.exists():
         return {}
     changed: dict[int, int] = {}
+    stale: list[str] = []
     for i, patch in enumerate(json.loads(path.read_text()).get("patches", [])):
         if not str(patch.get("reason", "")).strip() or not patch.get("pointer") or not (
                 "merge" in patch or "extend" in patch):
@@ -120,9 +128,11 @@ def apply_events_overlay(events: dict[str, dict], spec_dir: Path = sources.SPEC_
                     node[key] = list(node.get(key) or []) + [v for v in values if v not in (node.get(key) or [])]
                 count += 1
         if count == 0:
-            raise EventOverlayError(f"{OVERLAY} patch #{i} ({patch['pointer']} in {patch.get('events')}) "
-                                    "finds nothing to change: Zoom's document changed; update or drop the patch")
+            stale.append(f"{OVERLAY} patch #{i} ({patch['pointer']} in {patch.get('events')}) finds nothing to "
+                         "change: Zoom's document changed; update or drop the patch")
         changed[i] = count
+    if stale:   # every patch that fits is applied first
+        raise EventOverlayError("; ".join(stale))
     return changed
 
 
