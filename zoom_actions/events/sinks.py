@@ -244,56 +244,73 @@ class Forward:
             return self.deliver(event)
         return self.adeliver(event)
 
-    def deliver(self, event: Event) -> None:
-        from ..transport import attempt_deadline, sync_client
+    def _attempts(self, event: Event):
+        """One delivery, sans I/O: yields ``("send", body, headers)`` and is sent back ``(status,
+        retry_after, error)``; yields ``("sleep", seconds)`` between attempts; ends with the verdict
+        settled (``ForwardError`` when the event stays pending). Raises at once while cooling down."""
         self._check_cooldown(event)
-        with self._lock:
-            if self._client is None:
-                self._client = sync_client(self.timeout, self._transport)
-            client = self._client
         started, attempt = time.monotonic(), 0
         while True:
             attempt += 1
             self.stats["attempts"] += 1
             body, headers = self._request(event)
-            status = retry_after = error = None
-            token = attempt_deadline.set(time.monotonic() + self.timeout)
-            try:
-                with client.stream("POST", self.url, content=body, headers=headers) as response:
-                    status, retry_after = response.status_code, response.headers.get("retry-after")
-            except _transient_errors() as exc:   # anything else is a bug: it propagates
-                error = exc
-            finally:
-                attempt_deadline.reset(token)
+            status, retry_after, error = yield "send", body, headers
             verdict, wait = self._next(attempt, started, status, retry_after, error)
             if verdict != "retry":
                 return self._settle(event, verdict, attempt, status, error)
             self.stats["retries"] += 1
-            time.sleep(wait)
+            yield "sleep", wait
+
+    def deliver(self, event: Event) -> None:
+        from ..transport import attempt_deadline, sync_client
+        flow = self._attempts(event)
+        step = next(flow)   # the cooldown is checked before any client is made
+        with self._lock:
+            if self._client is None:
+                self._client = sync_client(self.timeout, self._transport)
+            client = self._client
+        try:
+            while True:
+                if step[0] == "sleep":
+                    time.sleep(step[1])
+                    step = next(flow)
+                    continue
+                outcome = (None, None, None)
+                token = attempt_deadline.set(time.monotonic() + self.timeout)
+                try:
+                    with client.stream("POST", self.url, content=step[1], headers=step[2]) as response:
+                        outcome = (response.status_code, response.headers.get("retry-after"), None)
+                except _transient_errors() as exc:   # anything else is a bug: it propagates
+                    outcome = (None, None, exc)
+                finally:
+                    attempt_deadline.reset(token)
+                step = flow.send(outcome)
+        except StopIteration:
+            return
 
     async def adeliver(self, event: Event) -> None:
         from ..transport import async_client, attempt_deadline
-        self._check_cooldown(event)
-        started, attempt = time.monotonic(), 0
+        flow = self._attempts(event)
+        step = next(flow)
         async with async_client(self.timeout, self._transport) as client:
-            while True:
-                attempt += 1
-                self.stats["attempts"] += 1
-                body, headers = self._request(event)
-                status = retry_after = error = None
-                token = attempt_deadline.set(time.monotonic() + self.timeout)
-                try:
-                    async with client.stream("POST", self.url, content=body, headers=headers) as response:
-                        status, retry_after = response.status_code, response.headers.get("retry-after")
-                except _transient_errors() as exc:
-                    error = exc
-                finally:
-                    attempt_deadline.reset(token)
-                verdict, wait = self._next(attempt, started, status, retry_after, error)
-                if verdict != "retry":
-                    return self._settle(event, verdict, attempt, status, error)
-                self.stats["retries"] += 1
-                await asyncio.sleep(wait)
+            try:
+                while True:
+                    if step[0] == "sleep":
+                        await asyncio.sleep(step[1])
+                        step = next(flow)
+                        continue
+                    outcome = (None, None, None)
+                    token = attempt_deadline.set(time.monotonic() + self.timeout)
+                    try:
+                        async with client.stream("POST", self.url, content=step[1], headers=step[2]) as response:
+                            outcome = (response.status_code, response.headers.get("retry-after"), None)
+                    except _transient_errors() as exc:
+                        outcome = (None, None, exc)
+                    finally:
+                        attempt_deadline.reset(token)
+                    step = flow.send(outcome)
+            except StopIteration:
+                return
 
     def close(self) -> None:
         with self._lock:
