@@ -40,6 +40,11 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "v0=" + mac.hexdigest()
 
 
+def encrypted_token(secret: str, plain_token: str) -> str:
+    """The answer to ``endpoint.url_validation``: hex HMAC-SHA256 of the plain token under the secret token."""
+    return hmac.new(secret.encode(), plain_token.encode(), hashlib.sha256).hexdigest()
+
+
 def secrets_from_env() -> list[str]:
     raw = os.environ.get(ENV, "")
     return [s.strip() for s in raw.split(",") if s.strip()]
@@ -90,8 +95,7 @@ def webhook_app(events, secret_tokens: list[str] | None = None, *, path: str = "
             if not isinstance(plain, str) or not plain:
                 return refuse("malformed", 400)
             stats["url_validation"] += 1
-            encrypted = hmac.new(signer.encode(), plain.encode(), hashlib.sha256).hexdigest()
-            return JSONResponse({"plainToken": plain, "encryptedToken": encrypted})
+            return JSONResponse({"plainToken": plain, "encryptedToken": encrypted_token(signer, plain)})
         from .envelope import from_webhook
         event = from_webhook(message)
         fresh = await run_in_threadpool(events.accept, event)

@@ -40,7 +40,6 @@ make requests elsewhere. The secret token is never logged or shown.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import hmac
 import json
 import math
@@ -51,7 +50,7 @@ from collections import Counter, deque
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
-from ..events.receiver import signature
+from ..events.receiver import encrypted_token, signature
 from ..gateways import is_loopback
 
 ZOOM_RETRY_DELAYS = (300.0, 1200.0, 3600.0)   # seconds: each after the attempt before it
@@ -328,7 +327,7 @@ class WebhookEmitter:
                 doc = json.loads(answer)
             except (ValueError, RecursionError):
                 doc = None
-            expected = hmac.new(sub._secret.encode(), plain.encode(), hashlib.sha256).hexdigest()
+            expected = encrypted_token(sub._secret, plain)
             if not isinstance(doc, dict) or doc.get("plainToken") != plain:
                 reason = "the answer to endpoint.url_validation is not JSON echoing the plainToken"
             elif not isinstance(doc.get("encryptedToken"), str) or \
