@@ -41,3 +41,18 @@ def built(catalog):
                                          on_unrepresentable="skip")
         return cache[key]
     return get
+
+
+def cli_stdio(env: dict, *args: str):
+    """`zoom-actions ARGS` as an MCP stdio server for the SDK's client: the installed console script, else the
+    CLI through this interpreter."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    from mcp import StdioServerParameters
+    script = Path(sys.executable).with_name("zoom-actions")
+    command, prefix = (str(script), []) if script.exists() else (
+        sys.executable, ["-c", "import sys; from zoom_actions.cli import main; sys.exit(main())"])
+    assert shutil.which(command)
+    return StdioServerParameters(command=command, env=env, args=[*prefix, *args])

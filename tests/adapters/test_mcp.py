@@ -7,13 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
-import sys
-from pathlib import Path
 
 import pytest
 
-from mcp import Client, StdioServerParameters
+from mcp import Client
+
+from .conftest import cli_stdio
 from zoom_actions.mcp_server import ENVELOPE_SCHEMA, build_server, start_http_in_thread
 
 MEETING = 85746065
@@ -47,12 +46,7 @@ def test_stdio_lists_and_calls(standin, catalog):
            "ZOOM_ACTIONS_DIR": str(catalog.directory)}
     for key in ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "ZOOM_REFRESH_TOKEN"):
         env.pop(key, None)
-    script = Path(sys.executable).with_name("zoom-actions")   # the installed console script
-    command, prefix = (str(script), []) if script.exists() else (
-        sys.executable, ["-c", "import sys; from zoom_actions.cli import main; sys.exit(main())"])
-    assert shutil.which(command)
-    params = StdioServerParameters(command=command, env=env, args=[
-        *prefix, "mcp", "--product", "meetings", "--tag", "Meetings"])
+    params = cli_stdio(env, "mcp", "--product", "meetings", "--tag", "Meetings")
 
     async def run():
         async with Client(params, read_timeout_seconds=60) as client:

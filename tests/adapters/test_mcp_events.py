@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from mcp import Client, StdioServerParameters
+from mcp import Client
+
+from .conftest import cli_stdio
 
 from zoom_actions.events import Events, from_webhook
 from zoom_actions.mcp_server import build_server, start_http_in_thread
@@ -166,12 +165,7 @@ def test_cli_mcp_events_over_stdio(tmp_path, catalog):
     made = _emit(seeded, "meeting.started", 1)
     seeded.log.close()
     env = {**os.environ, "ZOOM_ACCESS_TOKEN": "t", "ZOOM_ACTIONS_DIR": str(catalog.directory)}
-    script = Path(sys.executable).with_name("zoom-actions")
-    command, prefix = (str(script), []) if script.exists() else (
-        sys.executable, ["-c", "import sys; from zoom_actions.cli import main; sys.exit(main())"])
-    assert shutil.which(command)
-    params = StdioServerParameters(command=command, env=env, args=[
-        *prefix, "mcp", "--name", "ZOOM_GET_A_MEETING", "--events-log", str(log)])
+    params = cli_stdio(env, "mcp", "--name", "ZOOM_GET_A_MEETING", "--events-log", str(log))
 
     async def run():
         async with Client(params, read_timeout_seconds=60) as client:
