@@ -170,7 +170,10 @@ class ActionServer:
     def _visible(self) -> list:
         tools = self.tools()
         visible = self._visible_names()
-        return tools if len(visible) == len(self.names) else [t for t in tools if t.name in set(visible)]
+        if len(visible) == len(self.names):
+            return tools
+        allowed = set(visible)
+        return [t for t in tools if t.name in allowed]
 
     def _visible_names(self) -> list[str]:
         """The selection this client may call (each client sees what its policy lets it call)."""
