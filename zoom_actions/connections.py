@@ -198,9 +198,6 @@ class ConnectionSlot(TokenSlot):
             self.connections.save(current, secrets)
 
 
-_Stored = SharedToken   # the old name: the rule now lives in shared_token.py, for direct credentials too
-
-
 class StoredUserOAuth(SharedToken, UserOAuth):
     kind = "user_oauth"
 
