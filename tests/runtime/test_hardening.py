@@ -313,10 +313,10 @@ def test_async_client_is_closed_with_its_loop(server, make_tk):
         return await tk.aexecute("ZOOM_GET_A_MEETING", {"meetingId": 1})
     with warnings.catch_warnings():
         warnings.simplefilter("error", ResourceWarning)
-        for _ in range(3):                           # three loops, no aclose(): each client dies with its loop
+        for _ in range(3):                           # three loops, no aclose(): each transport dies with its loop
             assert asyncio.run(call())["successful"]
         gc.collect()
-    assert len(tk._http._loops) == 0 or all(e.client.is_closed for e in tk._http._loops.values())
+    assert len(tk._http._loops) == 0 or all(not e.transport._pool.connections for e in tk._http._loops.values())
 
 
 # --- hostile but plausible values ------------------------------------------------------------
