@@ -180,13 +180,14 @@ class _Refused(Exception):
 def _send_following(plan: ActionPlan, req: PreparedRequest, url: str, headers: dict, cfg: CallSettings):
     """One attempt, following redirects only where credentials and bodies stay safe."""
     method, content, data, files = req.method, req.content, req.data, req.files
-    origin = _origin(url)
+    origin = None   # computed on the first redirect: most answers are not one
     for _ in range(MAX_REDIRECTS + 1):
         deadline = min(time.monotonic() + cfg.attempt_timeout, cfg.deadline)
         answer = yield Send(method, url, headers, content, data, files, deadline)
         if answer.status not in _REDIRECTS or not answer.headers.get("location"):
             return answer
         target = urljoin(url, answer.headers["location"])
+        origin = origin or _origin(url)
         try:
             check_url(target.split("?", 1)[0].split("#", 1)[0], "the redirect target")
         except ValueError as exc:

@@ -20,6 +20,7 @@ import binascii
 import json
 import mimetypes
 import os
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,8 +30,15 @@ from .errors import InputError
 _SAFE = "-._~"   # unreserved characters only: everything else is encoded
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*").fullmatch   # needs no encoding, and is no dot segment
+
+
 def encode_path_value(value: Any) -> str:
+    if type(value) is int:   # the common case: a meeting, webinar or user number
+        return str(value)
     text = _scalar(value)
+    if _PLAIN(text) is not None:
+        return text
     encoded = quote(text, safe=_SAFE)
     if text.startswith("/") or "//" in text:
         encoded = quote(encoded, safe=_SAFE)
