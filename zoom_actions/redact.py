@@ -5,6 +5,14 @@ Every credential the runtime holds is wrapped in :class:`Secret`, whose
 credential (configured keys, fetched access tokens, rotated refresh tokens)
 is also registered here, and :func:`scrub` replaces any of them in text that
 leaves the runtime: error messages, log records, exception text.
+
+A value of ``_SHORT`` (6) characters or more is masked wherever it occurs. A
+shorter one (a test password ``"ab"``, a one-letter client id) is masked only
+where it stands as a whole value: neither neighbour is a letter, digit or
+underscore (start and end of text, quotes, ``=``, ``&``, whitespace, ``:``,
+``/`` and commas all delimit it; so does a ``%XX`` or ``\\n``-style escape
+before it). Masking every occurrence would garble all text and the masks
+would show where the letters were; ``"ab"`` inside ``"about"`` stays.
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ import threading
 MASK = "***"
 _MAX_ROTATING = 4096   # fetched tokens rotate hourly: keep the newest few thousand
 _MAX_TRIE = 512        # longer values are replaced one by one (few, and keep the pattern shallow)
+_SHORT = 6             # values shorter than this are masked only as whole values
+_WORD = r"\w"          # what a short value's neighbours must not be (Unicode letters, digits, _)
 
 # Configured credentials are pinned: never evicted, whatever their length.
 # Values fetched at run time (access tokens, rotated refresh tokens) rotate.
@@ -79,10 +89,24 @@ def remember(value: str | None, *, pinned: bool = False) -> None:
         _version += 1
 
 
+def _whole_value(depth: int) -> str:
+    """Accept a short value that ends here (``depth`` characters matched)
+    only if it is not part of a longer word: the character before its start
+    and the one after its end are not word characters. The check on the
+    start is a look-behind from here, so the trie still begins with plain
+    literals (which keeps the regex engine's fast first-character scan)."""
+    back = "[\\s\\S]{%d}" % depth
+    before = (f"(?:(?<!{_WORD}{back})"                    # start of text or a delimiter
+              f"|(?<=%[0-9A-Fa-f]{{2}}{back})"           # after a percent-escape (%20ab)
+              f"|(?<=\\\\[bfnrt]{back}))")                 # after a backslash escape (\nab)
+    return f"{before}(?!{_WORD})"
+
+
 def _trie_pattern(values: list[str]) -> str:
     """One regex whose alternation is a trie: matching walks each text
     position once down the trie, so the cost is linear in the text, not in
-    the number of secrets."""
+    the number of secrets. A node where a value ends accepts it outright if
+    the value is long, or under :func:`_whole_value` if it is short."""
     root: dict = {}
     for v in values:
         node = root
@@ -90,15 +114,16 @@ def _trie_pattern(values: list[str]) -> str:
             node = node.setdefault(ch, {})
         node[""] = None
 
-    def emit(node: dict) -> str:
-        end = "" in node
-        branches = [re.escape(ch) + emit(child) for ch, child in node.items() if ch != ""]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        # longest match first: the branch is greedy, the end is the fallback
-        return f"(?:{body})?" if end else body
-    return emit(root)
+    def emit(node: dict, depth: int) -> str:
+        branches = [re.escape(ch) + emit(child, depth + 1) for ch, child in node.items() if ch != ""]
+        body = "" if not branches else branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" not in node:
+            return body
+        if depth >= _SHORT:
+            # longest match first: the branch is greedy, the end is the fallback
+            return f"(?:{body})?" if body else ""
+        return f"(?:{body}|{_whole_value(depth)})" if body else _whole_value(depth)
+    return emit(root, 0)
 
 
 def _matcher() -> tuple["re.Pattern | None", tuple[str, ...]]:
@@ -109,9 +134,9 @@ def _matcher() -> tuple["re.Pattern | None", tuple[str, ...]]:
     with _lock:
         values = list(_pinned) + list(_rotating)
         current = _version
-    short = [v for v in values if len(v) <= _MAX_TRIE]
+    in_trie = [v for v in values if len(v) <= _MAX_TRIE]
     long_values = tuple(sorted((v for v in values if len(v) > _MAX_TRIE), key=len, reverse=True))
-    pattern = re.compile(_trie_pattern(short)) if short else None
+    pattern = re.compile(_trie_pattern(in_trie)) if in_trie else None
     _compiled = (current, pattern, long_values)
     return pattern, long_values
 
