@@ -4,6 +4,7 @@ written as Markdown to ``bench/results.md``.
 Options: ``--only build,tokens`` runs some sections; ``--quick`` runs few
 repetitions (a smoke check, written to a scratch file unless ``--out``);
 ``--profile`` writes pyinstrument profiles even where the goals are met.
+A run first clears the profiles of the sections it runs, no other's.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import argparse
 import os
 import platform
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from . import catalog_build, cold_start, langchain_converter, per_call, search_latency, throughput, tokens
+from . import catalog_build, cold_start, langchain_converter, lean, per_call, search_latency, throughput, tokens
 from .common import ROOT, Context, Goal, Section, Table, short_error
 
 SECTIONS = {
@@ -32,6 +32,7 @@ SECTIONS = {
     "tokens": tokens.run,
     "langchain": langchain_converter.run,
     "search": search_latency.run,
+    "lean": lean.run,
 }
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.md"
 VERSIONS = ("zoom-actions", "httpx", "fastmcp", "httpx2", "mcp", "langchain-community", "langchain-classic",
@@ -48,7 +49,8 @@ def _versions() -> str:
     return ", ".join(out)
 
 
-def _table(t: Table) -> list[str]:
+def table_lines(t: Table) -> list[str]:
+    """One table as Markdown lines (numeric columns right-aligned), its notes after it."""
     def numeric(i: int) -> bool:
         cells = [r[i] for r in t.rows if i < len(r) and r[i]]
         return bool(cells) and all(re.match(r"^[-+]?[0-9.,]+(x| s| ms)?$", c) for c in cells)
@@ -91,10 +93,23 @@ def render(sections: list[Section], args, took: float) -> str:
     for s in sections:
         lines += [f"## {s.title}", ""]
         for t in s.tables:
-            lines += _table(t)
+            lines += table_lines(t)
         for note in s.notes:
             lines += [note, ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def clear_profiles(keys: list[str]) -> list[Path]:
+    """Delete the profiles of the sections about to run (a profile is written only for what a run missed;
+    one left from an earlier run would describe old code), keeping every other section's. A section's
+    profiles are named after its key: ``bench/profiles/<key>-*.txt`` (cold-start, percall-...)."""
+    from .profiling import PROFILES
+    removed = []
+    for key in keys:
+        for path in PROFILES.glob(f"{key}-*.txt"):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,8 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     from zoom_actions.catalog import default_catalog_dir
     ctx = Context(spec_dir=Path(spec_dir).resolve() if spec_dir else None, catalog_dir=default_catalog_dir(),
                   quick=args.quick, profile=args.profile, work_dir=Path(tempfile.gettempdir()))
-    from .profiling import PROFILES
-    shutil.rmtree(PROFILES, ignore_errors=True)  # a profile is written only for what this run missed
+    clear_profiles(chosen)
     t0 = time.perf_counter()
     sections = []
     for key in chosen:

@@ -1,6 +1,7 @@
-"""Lean answers and lean tool lists, before and after (issue 15, items 2 and 3).
+"""Section 8: lean answers and lean tool lists, before and after (issue 15, items 2 and 3).
 
-``python -m bench.lean`` prints two tables:
+A section of ``python -m bench`` (``--only lean``); ``python -m bench.lean``
+prints its tables alone. Two tables:
 
 1. tokens (o200k_base and cl100k_base from ``bpe-openai``, and the runtime's
    own estimate) of the answer to ``ZOOM_LIST_MEETINGS`` with 300 meetings
@@ -22,6 +23,8 @@ import json
 import sys
 import warnings
 
+from .common import Context, Goal, NotAvailable, Section, Table, short_error
+
 OLD_ENVELOPE = {   # what every tool's outputSchema repeated before
     "type": "object",
     "properties": {
@@ -36,11 +39,16 @@ GET_SELECT = ["id", "topic", "start_time", "duration", "timezone", "join_url"]
 
 
 def _encoders():
-    import bpe_openai
+    try:
+        import bpe_openai
+    except ImportError:
+        raise NotAvailable("bpe-openai is not installed; `pip install -e '.[bench]'`") from None
     return {name: bpe_openai.get_encoding(name) for name in ("o200k_base", "cl100k_base")}
 
 
 def token_rows(tk, encoders) -> list[tuple]:
+    """(action, how, bytes, o200k, cl100k, estimate, meetings kept, budget asked, tokens of ``data``:
+    the most of o200k, cl100k and the estimate) per answer."""
     from zoom_actions.shaping import estimate_tokens
     for i in range(300):
         env = tk.execute("ZOOM_CREATE_A_MEETING", {"userId": "me", "topic": f"Weekly sync {i}", "type": 2,
@@ -67,8 +75,12 @@ def token_rows(tk, encoders) -> list[tuple]:
                                                                               separators=(",", ":"))
         data = env["data"]
         kept = len(data.get("meetings", data.get("items", []))) if isinstance(data, dict) else "-"
+        # a budget caps ``data`` (compact JSON), not the envelope around it
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        data_tokens = max(estimate_tokens(body), *(len(e.encode(body)) for e in encoders.values()))
         rows.append((action, label, len(text.encode()), *(len(e.encode(text)) for e in encoders.values()),
-                     estimate_tokens(text), kept if action.startswith("ZOOM_LIST") else "-"))
+                     estimate_tokens(text), kept if action.startswith("ZOOM_LIST") else "-",
+                     shaping.get("budget"), data_tokens))
     return rows
 
 
@@ -101,7 +113,10 @@ def _as_before(server) -> None:
 
 
 def listing_rows(tk) -> list[tuple]:
-    from zoom_actions.mcp_server import build_server
+    try:
+        from zoom_actions.mcp_server import build_server
+    except ImportError as exc:
+        raise NotAvailable(f"the MCP server cannot be imported ({exc.name}); `pip install -e '.[bench]'`") from None
     selections = [
         ("default selection", "default", {}),
         ("default selection", "cursor", {}),
@@ -123,24 +138,81 @@ def listing_rows(tk) -> list[tuple]:
     return rows
 
 
-def _table(headers, rows) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+def _sandbox(ctx: Context):
+    """A toolkit on the in-process sandbox, over the catalog the bench was pointed at."""
+    from zoom_actions import Toolkit, load_catalog
+    return Toolkit(sandbox=True, catalog=load_catalog(ctx.catalog_dir))
+
+
+TOKEN_HEADERS = ["answer", "how", "bytes", "o200k", "cl100k", "estimate", "meetings kept"]
+LISTING_HEADERS = ["selection", "profile", "actions", "tools listed", "bytes before", "bytes after"]
+
+
+def _token_table(ctx: Context, section: Section) -> None:
+    table = Table("Answer tokens (the envelope as MCP text content; o200k and cl100k from bpe-openai, "
+                  "estimate: the runtime's own)", TOKEN_HEADERS)
+    section.tables.append(table)
+    budget_goal = ("with budget=N the answer's data is at most N tokens (the most of o200k, cl100k "
+                   "and the runtime's estimate)")
+    try:
+        encoders = _encoders()
+        with _sandbox(ctx) as tk:
+            rows = token_rows(tk, encoders)
+    except Exception as exc:
+        table.unavailable("all", str(exc) if isinstance(exc, NotAvailable) else short_error(exc))
+        section.goals.append(Goal(budget_goal, "not available", None))
+        return
+    for row in rows:
+        table.add(*row[:-2])
+    table.notes.append("300 meetings seeded in the in-process sandbox through the toolkit, listed with "
+                       "`page_size=300`. Counted: the whole envelope; 'before' is `json.dumps(envelope)` as MCP "
+                       "text content carried it, the other rows compact JSON, as now. A budget caps `data`.")
+    budgeted = [(r[0].split()[0], r[1], r[-2], r[-1]) for r in rows if r[-2]]
+    over = [f"{name} {how}: {used} > {budget}" for name, how, budget, used in budgeted if used > budget]
+    measured = "; ".join(f"{name} {how}: {used}" for name, how, budget, used in budgeted)
+    section.goals.append(Goal(budget_goal, measured, not over, "; ".join(over)))
+
+
+def _listing_table(ctx: Context, section: Section) -> None:
+    table = Table("tools/list bytes (official MCP client, every page)", LISTING_HEADERS)
+    section.tables.append(table)
+    smaller_goal = "tools/list no larger after (envelope described once, select/budget added) than before"
+    try:
+        with _sandbox(ctx) as tk:
+            rows = listing_rows(tk)
+    except Exception as exc:
+        table.unavailable("all", str(exc) if isinstance(exc, NotAvailable) else short_error(exc))
+        section.goals.append(Goal(smaller_goal, "not available", None))
+        return
+    for row in rows:
+        table.add(*row)
+    table.notes.append("Before: each tool repeating the described envelope as its outputSchema, no select/budget. "
+                       "A selection wider than the profile's tool limit is served as discovery tools, "
+                       "the same before and after.")
+    larger = [f"{r[0]} ({r[1]}): {r[5]} > {r[4]}" for r in rows if r[5] > r[4]]
+    worst = max(rows, key=lambda r: r[5] / r[4])
+    measured = f"after/before at most {worst[5] / worst[4]:.3f}x ({worst[0]}, {worst[1]})"
+    section.goals.append(Goal(smaller_goal, measured, not larger, "; ".join(larger)))
+
+
+def run(ctx: Context) -> Section:
+    section = Section("8. Lean answers and tool lists (select=, budget=)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # the sandbox and MCP server warn about nothing measured here
+        _token_table(ctx, section)
+        _listing_table(ctx, section)
+    return section
 
 
 def main() -> int:
-    warnings.simplefilter("ignore")
-    from zoom_actions import Toolkit
-    encoders = _encoders()
-    with Toolkit(sandbox=True) as tk:
-        print("## Answer tokens (the envelope as MCP text content)\n")
-        print(_table(["answer", "how", "bytes", "o200k", "cl100k", "estimate", "meetings kept"],
-                     token_rows(tk, encoders)))
-    with Toolkit(sandbox=True) as tk:
-        print("\n## tools/list bytes (official MCP client, every page)\n")
-        print(_table(["selection", "profile", "actions", "tools listed", "bytes before", "bytes after"],
-                     listing_rows(tk)))
+    from zoom_actions.catalog import default_catalog_dir
+
+    from .__main__ import table_lines
+    section = run(Context(spec_dir=None, catalog_dir=default_catalog_dir()))
+    for table in section.tables:
+        print("\n".join(table_lines(table)))
+    for goal in section.goals:
+        print(f"- {goal.text}: {goal.measured} ({'met' if goal.met else 'MISSED' if goal.met is False else 'n/a'})")
     return 0
 
 
