@@ -21,9 +21,10 @@ import os
 import sqlite3
 import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
+
+from ..redact import scrub_data
 
 ENV = "ZOOM_ACTIONS_AUDIT"
 GENESIS = "0" * 64
@@ -47,11 +48,27 @@ def _sealed(record: dict) -> tuple[dict, str]:
 
 
 def mask_params(params: dict, personal: set[str]) -> dict:
-    from ..redact import scrub_data
-    if not personal:
-        return scrub_data(dict(params or {}))
-    return {key: "***" if any(fnmatch.fnmatchcase(key, p) for p in personal) else scrub_data(value)
-            for key, value in (params or {}).items()}
+    """The call's flat params with secrets masked in their values (their names are the action's own
+    parameters: validated, never a secret) and the personal ones (``personal``: globs) masked whole."""
+    return {key: "***" if personal and any(fnmatch.fnmatchcase(key, p) for p in personal) else
+            (value if type(value) in _PLAIN else scrub_data(value)) for key, value in (params or {}).items()}
+
+
+_PLAIN = frozenset({int, float, bool, type(None)})   # nothing in them to mask
+_second: tuple[int, str] = (-1, "")   # the last whole second stamped, and its text (swapped whole)
+
+
+def _stamp(at: float) -> str:
+    """``at`` as ISO 8601 UTC to the millisecond (``2026-12-03T10:00:00.123Z``), as ``datetime`` writes it."""
+    global _second
+    whole = int(at)
+    micro = round((at - whole) * 1e6)   # as datetime rounds a timestamp, then cut to the millisecond
+    if micro >= 1_000_000:
+        whole, micro = whole + 1, micro - 1_000_000
+    second = _second
+    if second[0] != whole:
+        second = _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return f"{second[1]}.{micro // 1000:03d}Z"
 
 
 def default_path() -> Path:
@@ -72,23 +89,40 @@ class AuditLog:
         self.jsonl = self.path.suffix == ".jsonl"
         self.fsync = fsync   # flushed to the OS on every append (a killed process loses nothing); fsync: power loss too
         self._mutex = threading.Lock()
-        self._last_seen: tuple[int, dict] | None = None   # (file size after our last write, that record)
+        # (file size after our last write, or the database's data_version then; that record)
+        self._last_seen: tuple[int, dict] | None = None
         self._db = None
         self._fd: int | None = None
+        self._pid = os.getpid()
         if not self.jsonl:
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
-            self._db.execute("CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, record TEXT NOT NULL)")
+            self._open_db()
+
+    def _open_db(self) -> None:
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={'FULL' if self.fsync else 'NORMAL'}")
+        self._db.execute("CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, record TEXT NOT NULL)")
 
     def append(self, **fields: Any) -> dict:
         """Add one record at the end of the chain (one chain across threads and processes)."""
+        if self._pid != os.getpid():
+            self._forked()
         with self._mutex:
             return self._append_jsonl(fields) if self.jsonl else self._append_sqlite(fields)
 
+    def _forked(self) -> None:
+        """In a forked child: a descriptor and a lock of its own (an flock on the parent's open file would
+        not keep the two apart), and a SQLite connection of its own."""
+        self._pid, self._mutex, self._last_seen = os.getpid(), threading.Lock(), None
+        if self._fd is not None:
+            os.close(self._fd)   # the child's copy; the parent's stays open
+            self._fd = None
+        if not self.jsonl:
+            self._db = None   # the parent's connection must not be used here, nor closed
+            self._open_db()
+
     def _record(self, last: dict | None, fields: dict) -> tuple[dict, str]:
-        record = {"seq": (last["seq"] + 1) if last else 1,
-                  "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        record = {"seq": (last["seq"] + 1) if last else 1, "time": _stamp(time.time()),
                   **fields, "prev": last["hash"] if last else GENESIS}
         return _sealed(record)
 
@@ -123,13 +157,22 @@ class AuditLog:
         db = self._db
         db.execute("BEGIN IMMEDIATE")   # one writer across processes: the chain stays one chain
         try:
-            row = db.execute("SELECT record FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-            record, line = self._record(json.loads(row[0]) if row else None, fields)
+            # the last record is the one we wrote unless another connection has committed since
+            # (data_version changes only for other connections' commits)
+            version = db.execute("PRAGMA data_version").fetchone()[0]
+            if self._last_seen is not None and self._last_seen[0] == version:
+                last = self._last_seen[1]
+            else:
+                row = db.execute("SELECT record FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+                last = json.loads(row[0]) if row else None
+            record, line = self._record(last, fields)
             db.execute("INSERT INTO audit (seq, record) VALUES (?, ?)", (record["seq"], line))
             db.execute("COMMIT")
         except BaseException:
+            self._last_seen = None
             db.execute("ROLLBACK")
             raise
+        self._last_seen = (version, record)
         return record
 
     def close(self) -> None:

@@ -223,17 +223,28 @@ class Policy:
         if pol is None:
             return Decision("deny", agent, None, f"agent {agent!r} is not in the policy ({self.source})")
         near = None
-        for rule in pol.rules:
-            if not rule.selects(name, entry):
-                continue
+        for rule, decision in self._selecting(agent, name, entry):
+            if not rule.params:
+                return decision
             problem = rule.violation(params, entry.get("parameters"))
             if problem is None:
-                return Decision(rule.effect, agent, rule.name, f"rule {rule.name!r} ({rule.effect})")
+                return decision
             near = near or (rule, problem)
         why = f"no rule allows {name}"
         if near:
             why = f"rule {near[0].name!r} matched the action but {near[1]}"
         return Decision(pol.default, agent, None, f"{why}; the default is {pol.default}")
+
+    def _selecting(self, agent: str, name: str, entry: dict) -> tuple:
+        """The rules of ``agent`` that select ``name``, in order, each with the decision it gives: which
+        rules select an action does not depend on the call, so it is worked out once per agent and action."""
+        cache = self.__dict__.setdefault("_selected", {})
+        hit = cache.get((agent, name))
+        if hit is None:
+            hit = cache[(agent, name)] = tuple(
+                (rule, Decision(rule.effect, agent, rule.name, f"rule {rule.name!r} ({rule.effect})"))
+                for rule in self.agents[agent].rules if rule.selects(name, entry))
+        return hit
 
     def visible(self, agent: str, name: str, entry: dict) -> bool:
         pol = self.agents.get(agent)
