@@ -47,6 +47,17 @@ SCAN_MAX = 5000          # how far back a cursor is looked for
 MAX_PATTERNS, MAX_PATTERN_LEN = 20, 200
 
 
+def policy_entry(name: str) -> dict:
+    """How a policy sees an event tool (``governance``): a read-only action of the product ``webhooks``,
+    tagged ``events``, taking its tool arguments as parameters. A rule selects it by name
+    (``actions = ["zoom_events_*"]``), product, tag or annotation, and can constrain its arguments
+    (``types = { in = [...] }``); a default-deny agent neither sees nor calls it. Event payloads name
+    participants and meetings: they are not for every agent."""
+    return {"name": name, "product": "webhooks", "also_in": (), "tags": ["events", "webhooks"], "scopes": [],
+            "annotations": {"read_only": True, "destructive": False, "idempotent": True},
+            "parameters": ["limit", "types", "since"] if name == RECENT else ["types", "timeout", "after"]}
+
+
 class EventsArgumentError(ValueError):
     """An argument an agent got wrong; the message says which and how to fix it."""
 

@@ -175,6 +175,40 @@ class ActionServer:
         allowed = set(visible)
         return [t for t in tools if t.name in allowed]
 
+    def _event_tools(self, types) -> list:
+        """The event tools this client may call (none without ``events=``)."""
+        if self.event_tools is None:
+            return []
+        governor = getattr(self.toolkit, "governor", None)
+        tools = self.event_tools.tools(types)
+        if governor is None:
+            return tools
+        from .mcp_auth import caller_agent
+        from .mcp_events import policy_entry
+        agent = caller_agent() or governor.agent
+        return [t for t in tools if governor.tool_visible(policy_entry(t.name), agent)]
+
+    async def _call_event_tool(self, types, name: str, arguments: dict):
+        governor = getattr(self.toolkit, "governor", None)
+        if governor is None:
+            return await self.event_tools.call(types, name, arguments)
+        import time
+        from .governance.enforce import current_agent
+        from .mcp_auth import caller_agent
+        from .mcp_events import policy_entry
+        entry, started = policy_entry(name), time.perf_counter()
+        token = current_agent.set(caller_agent())
+        try:
+            decision, refusal = governor.check_tool(entry, arguments)
+            result = _envelope_result(types, refusal) if refusal is not None else \
+                await self.event_tools.call(types, name, arguments)
+            failed = refusal is not None or bool(getattr(result, "is_error", False))
+            governor.record_tool(entry, arguments, decision, refusal or {"successful": not failed, "error": (
+                (getattr(result, "structured_content", None) or {}).get("error") if failed else None)}, started)
+            return result
+        finally:
+            current_agent.reset(token)
+
     def _visible_names(self) -> list[str]:
         """The selection this client may call (each client sees what its policy lets it call)."""
         governor = getattr(self.toolkit, "governor", None)
@@ -186,7 +220,7 @@ class ActionServer:
 
     async def _list_tools(self, ctx, params):
         types = self.types
-        extra = self.event_tools.tools(types) if self.event_tools is not None else []
+        extra = self._event_tools(types)
         if self.discovery:
             return types.ListToolsResult(tools=self.tools() + extra)
         cap = PROFILES[self.profile_for(ctx)]
@@ -288,7 +322,7 @@ class ActionServer:
         name, arguments = params.name, params.arguments or {}
         try:
             if self.event_tools is not None and name in self.event_tools.names:
-                return await self.event_tools.call(types, name, arguments)
+                return await self._call_event_tool(types, name, arguments)
             if self.discovery or (name in DISCOVERY_TOOLS and name not in self.allowed and self._auto_discovery()):
                 return await self._call_discovery(name, arguments)
             if name not in self.allowed:

@@ -36,15 +36,16 @@ def run_policy(args: argparse.Namespace) -> int:
             print(problem)
         print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {args.file}", file=sys.stderr)
         return 1 if problems else 0
-    if args.action not in cat:
+    from ..mcp_events import NAMES as EVENT_TOOLS, policy_entry
+    if args.action not in cat and args.action not in EVENT_TOOLS:
         print(f"error: no action named {args.action!r}", file=sys.stderr)
         return 2
     from .run import _params
     args.params = None
     params = _params(args)
-    d = policy.decide(args.agent, args.action, cat.entry(args.action), params)
-    seen = "visible in its tools" if policy.visible(args.agent, args.action, cat.entry(args.action)) else \
-        "hidden from its tools"
+    entry = policy_entry(args.action) if args.action in EVENT_TOOLS else cat.entry(args.action)
+    d = policy.decide(args.agent, args.action, entry, params)
+    seen = "visible in its tools" if policy.visible(args.agent, args.action, entry) else "hidden from its tools"
     print(f"{d.effect}: {d.reason} ({seen})")
     return 0 if d.allowed else 1
 

@@ -156,6 +156,36 @@ class Governor:
         return {**self.approval_request(agent, self.catalog.get(name), clean, decision),
                 "fingerprint": fingerprint(name, clean)}
 
+    # --- tools that are not Zoom actions (the MCP event tools) --------------------------------
+
+    def tool_visible(self, entry: dict, agent: str | None = None) -> bool:
+        return self.policy is None or self.policy.visible(agent or self.agent_now() or "", entry["name"], entry)
+
+    def check_tool(self, entry: dict, params: dict) -> tuple[Decision, dict | None]:
+        """The decision for a server-side tool described by ``entry`` (``mcp_events.policy_entry``), and the
+        refusal envelope unless an allow rule lets it run (approval and dry runs are for Zoom calls)."""
+        agent = self.agent_now() or ""
+        if self.policy is None:
+            return Decision("allow", agent, None, "no policy"), None
+        decision = self.policy.decide(agent, entry["name"], entry, params)
+        if decision.effect != "allow":
+            if decision.effect != "deny":
+                decision = Decision("deny", agent, decision.rule, f"{decision.reason}; only allow lets it run")
+            return decision, refused(decision, entry["name"])
+        return decision, None
+
+    def record_tool(self, entry: dict, params: dict, decision: Decision, envelope: dict, started: float) -> None:
+        if self.audit is None:
+            return
+        error = envelope.get("error") or ""
+        personal = self.policy.masked(decision.agent, entry["name"], entry) if self.policy else set()
+        self.audit.append(
+            agent=decision.agent or None, action=entry["name"], title=entry["name"].replace("_", " "),
+            connection=None, params=mask_params(params, personal), decision=decision.effect, rule=decision.rule,
+            reason=decision.reason, approver=None, outcome="read" if decision.effect == "allow" else "refused",
+            successful=bool(envelope.get("successful")), status=None, code=None, result_id=None,
+            latency_ms=round((time.perf_counter() - started) * 1000, 2), error=error[:300] or None)
+
     # --- after: record ----------------------------------------------------------------------
 
     def _after(self, action: dict, env: dict):

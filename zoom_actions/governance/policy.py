@@ -280,10 +280,15 @@ class Policy:
 
     def lint(self, catalog) -> list[str]:
         """Names in the policy the catalog does not know: actions, products, tags, parameters."""
+        from ..mcp_events import NAMES as EVENT_TOOLS, policy_entry
         problems = []
-        names = catalog.names()
-        products = set(catalog.products())
-        tags = {t.lower() for n in names for t in catalog.entry(n)["tags"]}
+        extra = {n: policy_entry(n) for n in EVENT_TOOLS}   # the MCP event tools are governed too
+
+        def entry_of(n: str) -> dict:
+            return extra[n] if n in extra else catalog.entry(n)
+        names = [*catalog.names(), *extra]
+        products = set(catalog.products()) | {e["product"] for e in extra.values()}
+        tags = {t.lower() for n in names for t in entry_of(n)["tags"]}
         for agent, pol in self.agents.items():
             for rule in pol.rules:
                 where = f"agents.{agent} rule {rule.name!r}"
@@ -299,9 +304,9 @@ class Policy:
                 for tag in rule.tags:
                     if tag.lower() not in tags:
                         problems.append(f"{where}: no action has the tag {tag!r}")
-                chosen = [n for n in names if rule.selects(n, catalog.entry(n))]
+                chosen = [n for n in names if rule.selects(n, entry_of(n))]
                 for key in rule.params:
-                    known = any(fnmatch.fnmatchcase(p, key) for n in chosen for p in catalog.entry(n)["parameters"])
+                    known = any(fnmatch.fnmatchcase(p, key) for n in chosen for p in entry_of(n)["parameters"])
                     if chosen and not known:
                         problems.append(f"{where}: no action it selects has a parameter {key!r}")
         return problems
