@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -22,7 +24,9 @@ from urllib.parse import urlencode
 from .connections import Connection, Connections, check_name
 
 ZOOM_OAUTH = "https://zoom.us"
+ZOOM_API = "https://api.zoom.us/v2"
 PENDING = "oauth-pending"
+log = logging.getLogger("zoom_actions")
 STATE_TTL = 600
 
 
@@ -49,6 +53,11 @@ class OAuthApp:
     @property
     def revoke_url(self) -> str:
         return self.base.rstrip("/") + "/oauth/revoke"
+
+    @property
+    def api_base(self) -> str:
+        """Zoom's REST API for tokens of this app: api.zoom.us, or the sandbox's own ``/v2``."""
+        return ZOOM_API if self.base.rstrip("/") == ZOOM_OAUTH else self.base.rstrip("/") + "/v2"
 
     def __repr__(self) -> str:
         return f"OAuthApp(client_id={self.client_id!r}, client_secret=***, redirect_uri={self.redirect_uri!r})"
@@ -102,10 +111,39 @@ def finish(app: OAuthApp, connections: Connections, params: dict[str, str], *, h
                              "code_verifier": verifier}, http)
     conn = Connection(user_id=pending["user_id"], name=pending["name"], kind="user_oauth", client_id=app.client_id,
                       token_url=app.token_url, scopes=str(body.get("scope") or "").split(),
+                      zoom_user=who_connected(app, body, http),
                       expires_at=time.time() + body["expires_in"] if isinstance(body.get("expires_in"), (int, float))
                       else None)
     return connections.save(conn, {"access_token": body["access_token"], "refresh_token": body.get("refresh_token"),
                                    "client_secret": app.client_secret})
+
+
+def who_connected(app: OAuthApp, token_body: dict, http=None) -> dict | None:
+    """Who the new token belongs to: ``GET /users/me``'s id, email and account_id (the account's rate
+    limits are shared by its users: the limiter keys on it). Best effort: without the scope, or with
+    Zoom unreachable, the connection is stored without it (and counted on its own budget)."""
+    from .auth import _trusted_api_base
+    from .session import TOKEN_RESPONSE_CAP
+    from .transport import http as httpx_module, read_capped
+    api = token_body.get("api_url")
+    base = (_trusted_api_base(api) if isinstance(api, str) and api else None) or app.api_base
+    client = http or httpx_module().Client(timeout=15, follow_redirects=False)
+    try:
+        resp = client.send(client.build_request("GET", base + "/users/me", headers={
+            "Authorization": "Bearer " + token_body["access_token"], "Accept": "application/json"}), stream=True)
+        content = read_capped(resp, TOKEN_RESPONSE_CAP)
+        me = json.loads(content) if resp.status_code == 200 else None
+    except Exception as exc:  # noqa: BLE001 - the connection is still good without it
+        log.warning("connected, but who the token belongs to is not known (%s)", type(exc).__name__)
+        return None
+    finally:
+        if http is None:
+            client.close()
+    if not isinstance(me, dict):
+        log.warning("connected, but GET /users/me answered HTTP %s: the account is not recorded", resp.status_code)
+        return None
+    picked = {k: me[k] for k in ("id", "email", "account_id") if isinstance(me.get(k), str) and len(me[k]) <= 320}
+    return picked or None
 
 
 def revoke(app: OAuthApp, token: str, *, http=None) -> None:

@@ -139,3 +139,28 @@ def test_the_vault_refuses_without_a_key_and_detects_tampering(monkeypatch):
     assert rotated.open(sealed) == {"refresh_token": "rt-secret"}
     with pytest.raises(VaultError, match="not a Fernet key"):
         Vault("not-a-key")
+
+
+def test_a_connection_records_whose_account_it_is(sandbox, conns, tmp_path):
+    """GET /users/me after the exchange: the user and the account, so that the rate limiter keys this
+    user's calls on the account (Zoom's limits are per account), not on the connection's name."""
+    from zoom_actions.shared_limits import limiter_account
+    app = _app(sandbox)
+    conn = finish(app, conns, _consent(begin(app, conns, user_id="carol", name="carol-work")))
+    with httpx2.Client() as http:
+        _, secrets = conns.load("carol", "carol-work")
+        seen = http.get(sandbox.base_url + "/users/me", headers={"Authorization": "Bearer " + secrets["access_token"]})
+    assert conn.zoom_user == {"id": seen.json()["id"], "email": seen.json()["email"],
+                              "account_id": seen.json()["account_id"]}
+    assert conns.get("carol-work", "carol").zoom_user == conn.zoom_user          # stored with it
+    assert limiter_account(f"sqlite:///{tmp_path / 'store.db'}", None, "carol-work", "carol") == \
+        seen.json()["account_id"]
+    assert seen.json()["account_id"]
+
+
+def test_a_failed_identity_lookup_still_connects(sandbox, conns, monkeypatch):
+    import zoom_actions.oauth as oauth
+    app = OAuthApp(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, REDIRECT, base=sandbox.origin)
+    monkeypatch.setattr(oauth.OAuthApp, "api_base", property(lambda self: "http://127.0.0.1:9/v2"))   # nothing there
+    conn = finish(app, conns, _consent(begin(app, conns, user_id="dave", name="dave-work")))
+    assert conn.zoom_user is None and conns.get("dave-work", "dave").kind == "user_oauth"
