@@ -28,7 +28,10 @@ provider side of the rule. A stored connection has a slot in its record
 (``Toolkit(account_id=, client_id=, client_secret=)`` or the ``ZOOM_*``
 environment) gets one from :func:`share_token` when a store is configured
 (``store=`` or ``ZOOM_ACTIONS_STORE``), under a key that hashes (token URL,
-account ID, client ID) -- never the secret. Its token is sealed with
+account ID, client ID) -- never the secret; so does a direct user-OAuth
+credential (``ZOOM_CLIENT_ID``/``_SECRET``/``_REFRESH_TOKEN``), keyed by the
+hash of the refresh token the processes started with, its slot keeping the
+newest refresh token Zoom rotated it to. Its token is sealed with
 ``ZOOM_ACTIONS_SECRET_KEY``, the key connections use; without that key the
 token is not shared (the vault never stores a token in clear): the toolkit
 fetches its own, as before, and one warning says why.
@@ -45,7 +48,7 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from .auth import AuthFailure, ServerToServer, _trusted_api_base
+from .auth import AuthFailure, ServerToServer, UserOAuth, _trusted_api_base
 from .redact import Secret, scrub
 
 log = logging.getLogger("zoom_actions")
@@ -84,12 +87,16 @@ def credential_key(token_url: str, account_id: str, client_id: str) -> str:
 
 
 class CredentialSlot(TokenSlot):
-    """A direct Server-to-Server credential's token: one record in the ``tokens`` namespace."""
+    """A direct credential's token: one record in the ``tokens`` namespace. For user OAuth the record
+    also keeps the newest refresh token (Zoom rotates it on every use), which dropping the access token
+    keeps."""
 
-    def __init__(self, store, vault, key: str, *, owns_store: bool = False) -> None:
-        self.store, self.vault, self.key, self.owns_store = store, vault, key, owns_store
+    def __init__(self, store, vault, key: str, *, owns_store: bool = False, kind: str = "server_to_server") -> None:
+        self.store, self.vault, self.key, self.owns_store, self.kind = store, vault, key, owns_store, kind
 
     def describe(self) -> str:
+        if self.kind == "user_oauth":
+            return "the user-OAuth token shared by every process holding this refresh token"
         return "the Server-to-Server token shared by every process on this account"
 
     @contextmanager
@@ -103,14 +110,21 @@ class CredentialSlot(TokenSlot):
             return {}
         return {**self.vault.open(record["sealed"]), "expires_at": record.get("expires_at")}
 
-    def write(self, access_token: str, expires_at: float | None, refresh_token: str | None = None,
+    def write(self, access_token: str | None, expires_at: float | None, refresh_token: str | None = None,
               api_base: str | None = None) -> None:
-        sealed = self.vault.seal({"access_token": access_token, **({"api_base": api_base} if api_base else {})})
-        self.store.put(NAMESPACE, self.key, {"kind": "server_to_server", "sealed": sealed, "expires_at": expires_at,
+        if self.kind == "user_oauth" and refresh_token is None:
+            refresh_token = self._read().get("refresh_token")   # the endpoint kept it: so does the store
+        payload = {k: v for k, v in (("access_token", access_token), ("api_base", api_base),
+                                     ("refresh_token", refresh_token if self.kind == "user_oauth" else None)) if v}
+        self.store.put(NAMESPACE, self.key, {"kind": self.kind, "sealed": self.vault.seal(payload),
+                                             "expires_at": expires_at if access_token else None,
                                              "updated": int(time.time())})
 
     def drop(self) -> None:
-        self.store.delete(NAMESPACE, self.key)
+        if self.kind == "user_oauth":   # the refresh token stays: it is the only way to a new access token
+            self.write(None, None)
+        else:
+            self.store.delete(NAMESPACE, self.key)
 
     def close(self) -> None:
         if self.owns_store:
@@ -243,6 +257,35 @@ class SharedServerToServer(SharedToken, ServerToServer):
                 "client_secret=***)")
 
 
+class SharedUserOAuth(SharedToken, UserOAuth):
+    """A direct user-OAuth credential (``ZOOM_CLIENT_ID``/``_SECRET``/``_REFRESH_TOKEN``) whose access
+    token and rotating refresh token are shared through a :class:`CredentialSlot`: one process refreshes,
+    under the slot's lock, and writes both back before using them; the others reread them."""
+
+    kind = "user_oauth"
+
+    def __init__(self, slot: CredentialSlot, given: UserOAuth) -> None:
+        UserOAuth.__init__(self, given.client_id, given._client_secret, given._refresh,
+                           on_refresh_token=given.on_refresh_token, token_url=given.token_url)
+        self.slot = slot
+        self._wall_expiry = None   # nothing read yet: the first call takes the lock and reads the store
+
+    def _reload(self, stored: dict[str, Any]) -> None:
+        self._load_stored(stored)
+        if stored.get("refresh_token"):   # another process may have rotated it
+            self._refresh = Secret(stored["refresh_token"], pinned=True)
+
+    def _accept_extra(self, body: dict) -> None:
+        UserOAuth._accept_extra(self, body)
+        self._persist(body)        # the new refresh token reaches the store before the access token is used
+
+    def close(self) -> None:
+        self.slot.close()
+
+    def __repr__(self) -> str:
+        return f"SharedUserOAuth(client_id={self.client_id!r}, client_secret=***, refresh_token=***)"
+
+
 def configured_store(store: Any) -> Any:
     """``store=`` or ``$ZOOM_ACTIONS_STORE``; None when neither says (the SQLite default is not used
     for sharing: a toolkit that never asked for a store does not start writing one)."""
@@ -253,10 +296,10 @@ def configured_store(store: Any) -> Any:
 
 
 def share_token(provider, store: Any = None):
-    """``(provider, why_not)``: a direct Server-to-Server provider made shared through the
+    """``(provider, why_not)``: a direct Server-to-Server or user-OAuth provider made shared through the
     configured store, or the provider unchanged (any other kind, no store, no vault key); ``(None,
     message)`` when the store or the key is misconfigured (every call's envelope then says which)."""
-    if type(provider) is not ServerToServer:
+    if type(provider) not in (ServerToServer, UserOAuth):
         return provider, None
     where = configured_store(store)
     if where is None:
@@ -270,16 +313,25 @@ def share_token(provider, store: Any = None):
     if not vault.can_seal:
         if not _warned.is_set():
             _warned.set()
-            log.warning("the Server-to-Server token is not shared through the store: set %s (a Fernet key; "
+            log.warning("the %s token is not shared through the store: set %s (a Fernet key; "
                         "`zoom-actions connections keygen` prints one) so it is kept there encrypted; until "
-                        "then each process fetches its own, and Zoom invalidates the previous one each time",
-                        KEY_ENV)
+                        "then each process fetches its own (%s)",
+                        "user-OAuth" if type(provider) is UserOAuth else "Server-to-Server", KEY_ENV,
+                        "Zoom rotates the refresh token: a second process refreshing is refused"
+                        if type(provider) is UserOAuth else "Zoom invalidates the previous one each time")
         return provider, None
     owns = isinstance(where, (str, os.PathLike))
     try:
         opened = open_store(where) if owns else where
     except StoreError as exc:
         return None, f"{exc}. Nothing was sent to Zoom."
+    if type(provider) is UserOAuth:
+        # keyed by the refresh token the processes were started with (hashed): they all find the slot
+        # that holds its newest successor, however often it has rotated since
+        start = "refresh:" + hashlib.sha256(provider._refresh.reveal().encode()).hexdigest()
+        slot = CredentialSlot(opened, vault, credential_key(provider.token_url, start, provider.client_id),
+                              owns_store=owns, kind="user_oauth")
+        return SharedUserOAuth(slot, provider), None
     slot = CredentialSlot(opened, vault, credential_key(provider.token_url, provider.account_id, provider.client_id),
                           owns_store=owns)
     return SharedServerToServer(slot, provider.account_id, provider.client_id, provider._client_secret,
