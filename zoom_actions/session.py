@@ -16,6 +16,7 @@ import weakref
 from typing import Any
 
 from .flow import Answer, Send
+from .proxies import ProxyRoutes
 from .transport import (ASYNC_POOL, aread_capped, async_transport, attempt_deadline, attempt_seconds, build,
                         read_capped, sync_transport, timeouts)
 
@@ -23,10 +24,10 @@ TOKEN_RESPONSE_CAP = 1024 * 1024
 
 
 class _LoopClient:
-    __slots__ = ("transport", "semaphore", "keeper")
+    __slots__ = ("transport", "semaphore", "keeper", "routes")
 
-    def __init__(self, transport, semaphore) -> None:
-        self.transport, self.semaphore, self.keeper = transport, semaphore, None
+    def __init__(self, transport, semaphore, routes) -> None:
+        self.transport, self.semaphore, self.keeper, self.routes = transport, semaphore, None, routes
 
 
 class HTTPSession:
@@ -37,6 +38,7 @@ class HTTPSession:
         self.tokens = tokens
         self._timeouts = None
         self._sync_transport = None   # made on the first call
+        self._sync_routes = None      # proxies from the environment (proxies.py), when the transport is ours
         self._lock = threading.Lock()
         self._loops: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient]" = \
             weakref.WeakKeyDictionary()
@@ -50,11 +52,18 @@ class HTTPSession:
                 transport = self._sync_transport
                 if transport is None:
                     self._timeouts = timeouts(self.timeout)
+                    if self.transport is None:
+                        self._sync_routes = ProxyRoutes.from_environment(lambda url: sync_transport(proxy=url))
                     transport = self._sync_transport = sync_transport(self.transport)
         return transport
 
-    def send(self, ev: Send) -> Answer:
+    def _sync_for(self, url: str):
         transport = self._sync()
+        routes = self._sync_routes
+        return transport if routes is None else (routes.pick(url) or transport)
+
+    def send(self, ev: Send) -> Answer:
+        transport = self._sync_for(ev.url)
         mark = attempt_deadline.set(ev.deadline)
         try:
             resp = transport.handle_request(build(ev.method, ev.url, ev.headers, self._timeouts, ev.content,
@@ -64,7 +73,7 @@ class HTTPSession:
             attempt_deadline.reset(mark)
 
     def _fetch(self, url: str, headers: dict, body: bytes) -> tuple[int, bytes]:
-        transport = self._sync()
+        transport = self._sync_for(url)
         mark = attempt_deadline.set(time.monotonic() + attempt_seconds(self.timeout))
         try:
             resp = transport.handle_request(build("POST", url, headers, self._timeouts, body))
@@ -85,26 +94,30 @@ class HTTPSession:
         if entry is None:
             if self._timeouts is None:
                 self._timeouts = timeouts(self.timeout)
-            entry = _LoopClient(async_transport(self.transport), asyncio.Semaphore(ASYNC_POOL))
+            routes = ProxyRoutes.from_environment(lambda url: async_transport(proxy=url)) \
+                if self.transport is None else None
+            entry = _LoopClient(async_transport(self.transport), asyncio.Semaphore(ASYNC_POOL), routes)
             self._loops[loop] = entry
-            keeper = _close_with_loop(entry.transport)
+            keeper = _close_with_loop(entry)
             await keeper.__anext__()
             entry.keeper = keeper
         return entry
 
     async def asend(self, ev: Send) -> Answer:
         entry = await self._async()
+        transport = entry.transport if entry.routes is None else (entry.routes.pick(ev.url) or entry.transport)
         async with entry.semaphore:
             mark = attempt_deadline.set(ev.deadline)
             try:
-                resp = await entry.transport.handle_async_request(
+                resp = await transport.handle_async_request(
                     build(ev.method, ev.url, ev.headers, self._timeouts, ev.content, ev.data, ev.files))
                 return Answer(resp.status_code, resp.headers, await aread_capped(resp, self.max_response))
             finally:
                 attempt_deadline.reset(mark)
 
     async def _afetch(self, url: str, headers: dict, body: bytes) -> tuple[int, bytes]:
-        transport = (await self._async()).transport
+        entry = await self._async()
+        transport = entry.transport if entry.routes is None else (entry.routes.pick(url) or entry.transport)
         mark = attempt_deadline.set(time.monotonic() + attempt_seconds(self.timeout))
         try:
             resp = await transport.handle_async_request(build("POST", url, headers, self._timeouts, body))
@@ -120,8 +133,11 @@ class HTTPSession:
 
     def close(self) -> None:
         transport, self._sync_transport = self._sync_transport, None
+        routes, self._sync_routes = self._sync_routes, None
         if transport is not None:
             transport.close()
+        for proxied in routes.all() if routes is not None else ():
+            proxied.close()
 
     async def aclose(self) -> None:
         try:
@@ -130,15 +146,19 @@ class HTTPSession:
             entry = self._loops.pop(loop, None)
             if entry is not None:
                 await entry.transport.aclose()
+                for proxied in entry.routes.all() if entry.routes is not None else ():
+                    await proxied.aclose()
                 if entry.keeper is not None:
                     await entry.keeper.aclose()
         finally:
             self.close()
 
 
-async def _close_with_loop(transport):
-    """Finalized by the loop's shutdown_asyncgens: closes the loop's transport there."""
+async def _close_with_loop(entry: _LoopClient):
+    """Finalized by the loop's shutdown_asyncgens: closes the loop's transports there."""
     try:
         yield
     finally:
-        await transport.aclose()
+        await entry.transport.aclose()
+        for proxied in entry.routes.all() if entry.routes is not None else ():
+            await proxied.aclose()

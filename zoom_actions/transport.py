@@ -157,17 +157,20 @@ def _bound(transport, backend_cls):
 CLIENT_HEADERS = {"Accept-Encoding": "gzip, deflate"}
 
 
-def sync_transport(transport=None):
-    """The transport the runtime sends through: the caller's, else a pooled one bounded by the deadline."""
-    return transport if transport is not None else _bound(http().HTTPTransport(), DeadlineBackend)
+def sync_transport(transport=None, proxy: str | None = None):
+    """The transport the runtime sends through: the caller's, else a pooled one bounded by the deadline
+    (through ``proxy`` when given: :mod:`.proxies`)."""
+    if transport is not None:
+        return transport
+    return _bound(http().HTTPTransport(proxy=proxy), DeadlineBackend)
 
 
-def async_transport(transport=None):
+def async_transport(transport=None, proxy: str | None = None):
     if transport is not None:
         return transport
     h = http()
     limits = h.Limits(max_connections=ASYNC_POOL, max_keepalive_connections=50)
-    return _bound(h.AsyncHTTPTransport(limits=limits), AsyncDeadlineBackend)
+    return _bound(h.AsyncHTTPTransport(limits=limits, proxy=proxy), AsyncDeadlineBackend)
 
 
 def timeouts(timeout) -> dict:
