@@ -73,6 +73,22 @@ def _clamp(timeout: float | None) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
+# Work that can wait for a moment when this process waits anyway: run before a read from the network
+# (while Zoom prepares its answer), e.g. the audit records of earlier calls (governance/audit.py).
+_while_waiting: list = []
+
+
+def while_waiting(fn) -> None:
+    """Run ``fn()`` before each read of an answer from the network (it must be quick and never raise)."""
+    if fn not in _while_waiting:
+        _while_waiting.append(fn)
+
+
+def _idle_work() -> None:
+    for fn in _while_waiting:
+        fn()
+
+
 class _Stream:
     __slots__ = ("_s",)
 
@@ -80,6 +96,8 @@ class _Stream:
         self._s = stream
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if _while_waiting:
+            _idle_work()
         return self._s.read(max_bytes, _clamp(timeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
@@ -102,6 +120,8 @@ class _AsyncStream:
         self._s = stream
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if _while_waiting:
+            _idle_work()
         return await self._s.read(max_bytes, _clamp(timeout))
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:

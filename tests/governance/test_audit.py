@@ -60,6 +60,7 @@ def _jsonl(tmp_path, n=5):
     log = AuditLog(tmp_path / "a.jsonl")
     for i in range(n):
         log.append(agent="bot", action="ZOOM_GET_A_MEETING", params={"meetingId": i}, decision="allow")
+    log.flush()   # the file is read directly below: what is still to be written goes now
     return log, (tmp_path / "a.jsonl")
 
 

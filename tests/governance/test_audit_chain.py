@@ -1,5 +1,6 @@
 """One audit chain across threads, processes (the JSONL file's flock, SQLite's immediate transaction)
-and a fork, each record on file before its call returns."""
+and a fork; records are written during later requests' waits, within 50 ms, at flush, close and exit,
+and before a reader in the process reads; durable=True writes each before its call returns."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import pytest
 
@@ -20,7 +22,7 @@ CHILD = textwrap.dedent("""
     log = AuditLog(sys.argv[1])
     for i in range(int(sys.argv[2])):
         log.append(agent=sys.argv[3], action="ZOOM_GET_A_MEETING", params={"meetingId": i}, decision="allow")
-    # no close(): nothing is left to write
+    # no close(): the interpreter's exit writes what is left
 """)
 
 
@@ -72,6 +74,7 @@ def test_a_forked_child_and_its_parent_append_to_one_chain_at_once(tmp_path, nam
         try:
             for i in range(300):
                 log.append(agent="child", action="X", params={"i": i}, decision="allow")
+            log.flush()   # os._exit skips the exit's flush, as a kill would
             ok = True
         finally:
             os._exit(0 if ok else 1)
@@ -83,4 +86,90 @@ def test_a_forked_child_and_its_parent_append_to_one_chain_at_once(tmp_path, nam
     assert len(records) == 601 and [r["seq"] for r in records] == list(range(1, 602))
     assert sum(r["agent"] == "child" for r in records) == 300
     assert log.verify() == []
+    log.close()
+
+
+# --- when records reach the file ------------------------------------------------------------------
+
+def _append(log, i=0):
+    return log.append(agent="bot", action="ZOOM_GET_A_MEETING", params={"i": i}, decision="allow")
+
+
+@pytest.fixture()
+def server():
+    from tests.runtime.recorder import Recorder
+    srv = Recorder()
+    yield srv
+    srv.close()
+
+
+def test_a_record_is_written_while_the_next_request_waits_for_its_answer(tmp_path, server, catalog, monkeypatch):
+    """The work overlaps the network: once the next call is back, the call before it is on file, written
+    while that next request waited for its answer (the late writer is held off here: 10 s)."""
+    from zoom_actions import Toolkit
+    from zoom_actions.governance import audit
+    monkeypatch.setattr(audit, "LATEST", 10.0)
+    (tmp_path / "p.toml").write_text('[agents.bot]\n[[agents.bot.rules]]\nname = "read"\neffect = "allow"\n'
+                                     'actions = ["ZOOM_GET_A_MEETING"]\n')
+    path = tmp_path / "a.jsonl"
+    on_file = []
+    with Toolkit(access_token="audit-wait-token-1234", base_url=server.url, catalog=catalog,
+                 policy=str(tmp_path / "p.toml"), agent="bot") as tk:
+        tk.governor.audit = AuditLog(path)
+        for i in range(4):
+            assert tk.execute("ZOOM_GET_A_MEETING", {"meetingId": i + 1})["successful"]
+            on_file.append(len(_lines(path)) if path.exists() else 0)
+    assert on_file == [0, 1, 2, 3]   # each call wrote its predecessor's record; the last waits...
+    assert [r["params"]["meetingId"] for r in _lines(path)] == [1, 2, 3, 4]   # ...for close
+
+
+def test_a_record_no_request_writes_is_on_file_within_fifty_ms(tmp_path):
+    from zoom_actions.governance.audit import LATEST
+    log = AuditLog(tmp_path / "a.jsonl")
+    _append(log)
+    deadline = time.monotonic() + LATEST + 1.0
+    while not (tmp_path / "a.jsonl").exists() or not _lines(tmp_path / "a.jsonl"):
+        assert time.monotonic() < deadline, "not written by the late writer"
+        time.sleep(0.005)
+    log.close()
+
+
+def test_a_reader_in_the_process_sees_what_is_still_to_be_written(tmp_path):
+    writer = AuditLog(tmp_path / "a.jsonl")
+    for i in range(300):
+        _append(writer, i)
+    assert len(list(AuditLog(tmp_path / "a.jsonl").records())) == 300
+    writer.close()
+
+
+@pytest.mark.parametrize("how", ["argument", "environment"])
+def test_durable_writes_before_the_call_returns(tmp_path, monkeypatch, how):
+    from zoom_actions.governance.audit import DURABLE_ENV
+    if how == "environment":
+        monkeypatch.setenv(DURABLE_ENV, "1")
+    log = AuditLog(tmp_path / "a.jsonl", durable=True if how == "argument" else None)
+    for i in range(5):
+        record = _append(log, i)
+        assert record["seq"] == i + 1 and _lines(tmp_path / "a.jsonl")[-1] == record
+    log.close()
+
+
+def test_a_failed_write_is_counted_and_logged_and_later_records_still_go(tmp_path, caplog, monkeypatch):
+    import logging
+    log = AuditLog(tmp_path / "a.jsonl")
+    real, calls = log._append_jsonl, []
+
+    def flaky(items):
+        calls.append(len(items))
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        return real(items)
+    monkeypatch.setattr(log, "_append_jsonl", flaky)
+    with caplog.at_level(logging.ERROR, logger="zoom_actions.audit"):
+        log.append(agent="bot", action="X", params={"token": "never-logged-value"}, decision="allow")
+        log.flush()
+        log.append(agent="bot", action="Y", params={}, decision="allow")
+        log.flush()
+    assert log.write_errors == 1 and "could not be written" in caplog.text and "never-logged" not in caplog.text
+    assert [r["action"] for r in _lines(tmp_path / "a.jsonl")] == ["Y"]
     log.close()

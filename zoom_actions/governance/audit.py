@@ -10,24 +10,42 @@ Where: ``ZOOM_ACTIONS_AUDIT=PATH.jsonl`` (one JSON object per line), else a
 SQLite file beside the store (``audit.db``). Appends from several
 processes are serialized (an flock on the JSONL file, an immediate
 transaction on SQLite), so the chain stays one chain.
+
+When: a call's record is written while the next request waits for Zoom's
+answer (the runtime's transport runs :func:`write_pending` then: the work
+overlaps the network instead of adding to the call), or at the latest
+``LATEST`` (50 ms) after the call, by a thread that is idle otherwise; and
+by ``flush()``, ``close()`` (``Toolkit.close``), at interpreter exit and
+before any reader in the process reads the same log. What a SIGKILL can
+take is the records of the last 50 ms. ``durable=True``
+(``ZOOM_ACTIONS_AUDIT_DURABLE=1``) writes each record before its call
+returns instead.
 """
 
 from __future__ import annotations
 
+import atexit
+import collections
 import fnmatch
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..redact import scrub_data
 
 ENV = "ZOOM_ACTIONS_AUDIT"
+DURABLE_ENV = "ZOOM_ACTIONS_AUDIT_DURABLE"
 GENESIS = "0" * 64
+LATEST = 0.05   # s: a record not written during a later request's wait is written by then
+log = logging.getLogger("zoom_actions.audit")
+_live: "weakref.WeakSet[AuditLog]" = weakref.WeakSet()   # logs with records to write
 
 
 def _canonical(record: dict) -> str:
@@ -83,11 +101,17 @@ def default_path() -> Path:
 
 
 class AuditLog:
-    def __init__(self, path: str | os.PathLike | None = None, *, fsync: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike | None = None, *, fsync: bool = False,
+                 durable: bool | None = None) -> None:
         self.path = Path(path) if path else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.jsonl = self.path.suffix == ".jsonl"
-        self.fsync = fsync   # flushed to the OS on every append (a killed process loses nothing); fsync: power loss too
+        self.fsync = fsync   # flushed to the OS on every write; fsync: to the disk too (power loss)
+        self.durable = durable if durable is not None else os.environ.get(DURABLE_ENV, "") not in ("", "0")
+        self.write_errors = 0
+        self._pending: collections.deque = collections.deque()   # (time, fields) not written yet
+        self._latest: threading.Thread | None = None
+        self._wake, self._parked = threading.Event(), False
         self._mutex = threading.Lock()
         # (file size after our last write, or the database's data_version then; that record)
         self._last_seen: tuple[int, dict] | None = None
@@ -103,17 +127,85 @@ class AuditLog:
         self._db.execute(f"PRAGMA synchronous={'FULL' if self.fsync else 'NORMAL'}")
         self._db.execute("CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, record TEXT NOT NULL)")
 
-    def append(self, **fields: Any) -> dict:
-        """Add one record at the end of the chain (one chain across threads and processes)."""
+    def append(self, **fields: Any) -> dict | None:
+        """Add one record at the end of the chain (one chain across threads and processes): written now
+        and returned when durable, else written soon (see the module's docstring) and None."""
         if self._pid != os.getpid():
             self._forked()
+        item = (time.time(), fields)
+        if self.durable:
+            with self._mutex:
+                return self._write([item])[0]
+        self._pending.append(item)
+        if self._latest is None:
+            self._start()
+        if self._parked:   # the thread sleeps with nothing to do: it writes this one if no request does
+            self._wake.set()
+        return None
+
+    def write_pending(self, wait: bool = False) -> None:
+        """Write the records appended so far (``wait``: even if another thread is writing now)."""
+        if not self._pending or self._pid != os.getpid():
+            return
+        if not self._mutex.acquire(blocking=wait):
+            return   # another thread is writing them
+        try:
+            items = []
+            while self._pending:
+                items.append(self._pending.popleft())
+            if items:
+                try:
+                    self._write(items)
+                except Exception as exc:   # noqa: BLE001 - reported, and the next records still go
+                    self.write_errors += len(items)
+                    log.error("audit: %d record(s) could not be written to %s: %s", len(items), self.path,
+                              type(exc).__name__)
+        finally:
+            self._mutex.release()
+
+    def flush(self) -> None:
+        """Every record appended so far is written when this returns."""
+        self.write_pending(wait=True)
+
+    def _start(self) -> None:
         with self._mutex:
-            return self._append_jsonl(fields) if self.jsonl else self._append_sqlite(fields)
+            if self._latest is None:
+                _live.add(self)
+                from .. import transport
+                transport.while_waiting(write_all_pending)
+                self._latest = threading.Thread(target=self._write_late, daemon=True,
+                                                name=f"zoom-actions audit {self.path.name}")
+                self._latest.start()
+
+    def _write_late(self) -> None:
+        """What no request's wait has written within ``LATEST`` of its call (the last call of a burst)."""
+        ref = weakref.ref(self)
+        wake = self._wake
+        del self
+        while True:
+            log_ = ref()
+            if log_ is None:
+                return
+            log_._parked = True   # before looking: an append from now on wakes us
+            pending = bool(log_._pending)
+            del log_
+            if not pending:
+                wake.wait(LATEST * 20)
+                wake.clear()
+                continue
+            time.sleep(LATEST)
+            log_ = ref()
+            if log_ is None:
+                return
+            log_._parked = False
+            log_.write_pending(wait=True)
+            del log_
 
     def _forked(self) -> None:
         """In a forked child: a descriptor and a lock of its own (an flock on the parent's open file would
-        not keep the two apart), and a SQLite connection of its own."""
+        not keep the two apart), and a SQLite connection of its own; the parent writes its own pending."""
         self._pid, self._mutex, self._last_seen = os.getpid(), threading.Lock(), None
+        self._pending, self._latest, self._wake, self._parked = collections.deque(), None, threading.Event(), False
         if self._fd is not None:
             os.close(self._fd)   # the child's copy; the parent's stays open
             self._fd = None
@@ -121,12 +213,21 @@ class AuditLog:
             self._db = None   # the parent's connection must not be used here, nor closed
             self._open_db()
 
-    def _record(self, last: dict | None, fields: dict) -> tuple[dict, str]:
-        record = {"seq": (last["seq"] + 1) if last else 1, "time": _stamp(time.time()),
-                  **fields, "prev": last["hash"] if last else GENESIS}
-        return _sealed(record)
+    def _write(self, items: list) -> list[dict]:
+        return self._append_jsonl(items) if self.jsonl else self._append_sqlite(items)
 
-    def _append_jsonl(self, fields: dict) -> dict:
+    @staticmethod
+    def _chain(last: dict | None, items: list) -> tuple[list[dict], list[str]]:
+        records, lines = [], []
+        for at, fields in items:
+            record, line = _sealed({"seq": (last["seq"] + 1) if last else 1, "time": _stamp(at),
+                                    **fields, "prev": last["hash"] if last else GENESIS})
+            records.append(record)
+            lines.append(line)
+            last = record
+        return records, lines
+
+    def _append_jsonl(self, items: list) -> list[dict]:
         import fcntl
         if self._fd is None:   # a raw descriptor, kept: O_APPEND makes every write land at the end
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -135,15 +236,15 @@ class AuditLog:
         try:
             size = os.fstat(fd).st_size
             last = self._last_seen[1] if self._last_seen and self._last_seen[0] == size else self._tail(size)
-            record, line = self._record(last, fields)
-            data = (line + "\n").encode()
+            records, lines = self._chain(last, items)
+            data = ("\n".join(lines) + "\n").encode()
             os.write(fd, data)
             if self.fsync:
                 os.fsync(fd)
-            self._last_seen = (size + len(data), record)
+            self._last_seen = (size + len(data), records[-1])
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
-        return record
+        return records
 
     def _tail(self, size: int) -> dict | None:
         if size == 0:
@@ -153,7 +254,7 @@ class AuditLog:
             lines = [ln for ln in fh.read().splitlines() if ln.strip()]
         return json.loads(lines[-1]) if lines else None
 
-    def _append_sqlite(self, fields: dict) -> dict:
+    def _append_sqlite(self, items: list) -> list[dict]:
         db = self._db
         db.execute("BEGIN IMMEDIATE")   # one writer across processes: the chain stays one chain
         try:
@@ -165,17 +266,20 @@ class AuditLog:
             else:
                 row = db.execute("SELECT record FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
                 last = json.loads(row[0]) if row else None
-            record, line = self._record(last, fields)
-            db.execute("INSERT INTO audit (seq, record) VALUES (?, ?)", (record["seq"], line))
+            records, lines = self._chain(last, items)
+            db.executemany("INSERT INTO audit (seq, record) VALUES (?, ?)",
+                           [(r["seq"], line) for r, line in zip(records, lines)])
             db.execute("COMMIT")
         except BaseException:
             self._last_seen = None
             db.execute("ROLLBACK")
             raise
-        self._last_seen = (version, record)
-        return record
+        self._last_seen = (version, records[-1])
+        return records
 
     def close(self) -> None:
+        self.flush()
+        _live.discard(self)
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -184,6 +288,7 @@ class AuditLog:
             self._db = None
 
     def records(self) -> Iterator[dict]:
+        write_all_pending(self.path)   # what this process has yet to write to this log is read too
         if self.jsonl:
             if not self.path.exists():
                 return
@@ -251,6 +356,19 @@ def describe_record(rec: dict) -> str:
             ("" if rec.get("successful") else f" (failed{': code ' + str(rec['code']) if rec.get('code') else ''})")
     when = str(rec.get("time", ""))[11:16]
     return f"{rec.get('time', '')[:10]} {when} UTC {rec.get('agent') or 'an agent'} {what}, {tail}{outcome}"
+
+
+def write_all_pending(path: Path | None = None) -> None:
+    """Write what this process's logs (``path``'s only, when given) hold; the transport calls it while a
+    request waits for its answer (without waiting for a log another thread is writing)."""
+    for audit in list(_live):
+        if path is None:
+            audit.write_pending()
+        elif audit.path.resolve() == path.resolve():
+            audit.flush()
+
+
+atexit.register(lambda: [audit.flush() for audit in list(_live)])
 
 
 def now_ms() -> float:
