@@ -18,7 +18,12 @@ collection over the one on a single item, an identifier ("meeting
 81234567890") the other way round; a verb after an article is a noun ("post
 an update" sends a message, it updates nothing); "check that ..." is no verb;
 the words of a "with ..." phrase say who takes part, not what is acted on;
-"add Leo to the channel" is about the channel's members.
+"add Leo to the channel" is about the channel's members, and so is "remove Ben
+from the group"; a verb in a relative clause ("people who registered")
+describes, it does not command; a verb said in two parts is read as the one
+it means (``rewrite``: "take Maria off the panel" removes, "let the channel
+know" sends, "let anyone with the link view it" changes a setting); "who"
+asks for the list of people.
 
 Scoring walks posting lists (only the actions that hold a query word), so a
 query costs a few thousand additions whatever the catalog's size.
@@ -65,6 +70,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "sync": ("meeting",), "oneonone": ("meeting",), "kickoff": ("meeting",), "retro": ("meeting",),
     "townhall": ("meeting",), "standup": ("meeting",), "huddle": ("meeting",), "catchup": ("meeting",),
     "interview": ("meeting",), "session": ("meeting",), "allhands": ("meeting",), "hand": ("meeting",),
+    # what people call their meetings
+    "meetup": ("meeting",), "review": ("meeting",), "demo": ("meeting",), "briefing": ("meeting",),
+    "workshop": ("meeting",), "training": ("meeting",), "class": ("meeting",), "lecture": ("meeting",),
+    "seminar": ("meeting",), "crit": ("meeting",), "officehours": ("meeting",), "qbr": ("meeting",),
+    "offsite": ("meeting",), "brainstorm": ("meeting",), "debrief": ("meeting",), "onsite": ("meeting",),
+    "registrationform": ("registration", "question"), "rtmp": ("livestream", "stream"), "happening": ("live",),
+    "progress": ("live",), "current": ("live",), "currently": ("live",),
     "summary": ("summary",), "recap": ("summary",), "notes": ("summary",), "minutes": ("summary",),
     "ai": ("summary",), "transcript": ("recording", "transcript"), "video": ("recording",),
     "record": ("recording",), "recorded": ("recording",), "made": (), "cloud": ("recording", "cloud"),
@@ -75,7 +87,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "scheduled": ("meeting", "list"),
     "running": ("live", "status"), "end": ("status",), "live": ("live",), "ongoing": ("live",),
     "employee": ("user",), "person": ("user",), "people": ("user", "member"), "colleague": ("user",),
-    "teammate": ("user",), "staff": ("user",), "member": ("member",), "left": ("status", "delete"),
+    "teammate": ("user",), "staff": ("user",), "member": ("member",), "admin": ("admin", "administrator"),
+    "admins": ("admin", "administrator"), "left": ("status", "delete"),
     "profile": ("user", "profile"), "photo": ("picture",), "avatar": ("picture",), "picture": ("picture",),
     "passcode": ("password",), "password": ("password",), "pin": ("password", "pin"),
     "available": ("presence", "status"), "busy": ("presence", "status"), "dnd": ("presence", "status"),
@@ -118,9 +131,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "assistant": ("assistant",), "delegate": ("assistant", "scheduler"),
     "exists": ("check",), "whether": ("check",), "already": ("check", "past"),
     # agents' everyday words for what Zoom's titles call otherwise
-    "post": ("send", "message"), "missed": ("call", "history", "log"), "listened": ("read",), "heard": ("read",),
+    "post": ("send", "message"), "missed": ("call", "history", "log", "absentee"), "listened": ("read",), "heard": ("read",),
     "flag": ("mark", "status", "update"), "forward": ("handling", "forward"), "forwarding": ("handling", "forward"),
-    "behalf": ("assistant",), "suspend": ("status", "deactivate"), "unsuspend": ("status", "activate"),
+    "behalf": ("assistant", "delegate"), "suspend": ("status", "deactivate"), "unsuspend": ("status", "activate"),
     "offboard": ("delete", "user"), "departing": ("delete", "user"), "hire": ("user", "create"),
     "onboard": ("create", "user"), "require": ("update", "setting"), "enforce": ("update", "setting"),
     "watched": ("analytics",), "watch": ("analytics",), "viewer": ("analytics",), "viewers": ("analytics",),
@@ -132,7 +145,36 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "access": ("access", "collaborator", "share"), "pdf": ("file",), "attachment": ("file", "attachment"),
     "rep": ("user",), "displayname": ("user", "profile"), "accountwide": ("account", "setting"),
     "helpdesk": (), "conference": ("event", "meeting"),
+    # what Zoom calls by another name: a wrap-up code is a disposition, a phone tree an IVR...
+    "wrapup": ("disposition",), "holiday": ("closure",), "closure": ("closure",), "pmi": ("pmi", "user"),
+    "license": ("user", "type", "license"), "licensed": ("user", "type", "license"), "spend": ("charge", "billing"),
+    "cost": ("charge", "billing"), "costs": ("charge", "billing"), "howlong": ("duration", "past", "detail"),
+    "mention": ("search",), "mentioning": ("search",), "containing": ("search",), "dm": ("send", "message", "chat"),
+    "notify": ("send", "notification", "message"), "announce": ("send", "message"), "ping": ("send", "message"),
+    "unused": ("unassigned",), "retain": ("retention",), "kick": ("remove",), "boot": ("remove",),
+    "offline": ("status",), "online": ("status",), "handover": ("transfer", "owner"), "actionitem": ("summary",),
+    "takeaways": ("summary",), "highlights": ("summary",), "choppy": ("qos",), "laggy": ("qos",), "lag": ("qos",),
+    "freezing": ("qos",), "echo": ("qos",), "greeting": ("ivr", "greeting"), "phonetree": ("ivr", "receptionist"),
+    "spammer": ("block",), "robocall": ("block",), "telemarketer": ("block",),
+    "international": ("outbound", "country", "region"), "clock": ("time", "sheet", "timecard"),
+    "sponsor": ("exhibitor", "sponsor"), "booth": ("exhibitor",), "webhook": ("webhook", "event", "subscription"),
+    "transcribe": ("transcript",), "transcription": ("transcript",),
 }
+
+# Everyday verbs for the four things an action does: each stands for its family's catalog verb and
+# votes for that intent ("bump the retro", "kill the budget meeting", "spin up a webinar", "grab the notes").
+_EVERYDAY_VERBS = {
+    "update": ("bump", "shift", "delay", "slide", "extend", "shorten", "tweak", "adjust", "fix", "correct",
+               "swap", "switch", "lock", "unlock", "limit", "restrict", "prevent", "allow", "upgrade", "downgrade"),
+    "delete": ("kill", "scrap", "ditch", "nuke", "scratch", "axe", "drop", "wipe", "release", "kick", "boot"),
+    "create": ("spin", "issue", "draft", "launch", "put"),
+    "read": ("grab", "pull", "fetch", "view", "look", "lookup", "inspect"),
+}
+_FAMILY_VERB = {"update": ("update",), "delete": ("delete", "remove"), "create": ("create", "add"), "read": ()}
+for _kind, _words_of in _EVERYDAY_VERBS.items():
+    for _word in _words_of:
+        SYNONYMS.setdefault(_word, _FAMILY_VERB[_kind])
+del _word
 
 # Words that stand only for their expansions: in Zoom's texts they mean
 # something else ("sync" is call-log synchronisation, "move" a member move).
@@ -149,6 +191,13 @@ ALIASES = {"sync", "standup", "huddle", "catchup", "move", "reschedule", "postpo
            "onboard", "watched", "watch", "viewer", "viewers", "appointment", "appointments", "latest", "newest",
            "whoami", "identity", "authenticated", "connection", "todo", "noshow", "reserve", "remind", "rep",
            "displayname", "accountwide", "helpdesk", "conference", "reject", "decline"}
+# ...and so do the everyday verbs, what people call their meetings and the other names of Zoom's things
+ALIASES |= {w for words in _EVERYDAY_VERBS.values() for w in words} | {
+    "meetup", "review", "demo", "briefing", "workshop", "class", "lecture", "seminar", "crit", "officehours",
+    "qbr", "offsite", "brainstorm", "debrief", "onsite", "registrationform", "wrapup", "holiday", "howlong",
+    "mention", "mentioning", "containing", "unused", "offline", "online", "handover", "actionitem", "takeaways",
+    "highlights", "choppy", "laggy", "lag", "freezing", "echo", "phonetree", "spammer", "robocall",
+    "telemarketer", "international", "clock", "booth", "spend", "cost", "costs", "licensed"}
 
 _OWNER = {"my", "mine", "i", "me", "myself"}
 
@@ -166,13 +215,17 @@ _INTENT_WORDS = {
              "details", "detail", "how", "is", "are", "download", "listen", "check", "whether", "read", "whoami"},
     "create": {"create", "schedule", "book", "add", "new", "register", "setup", "make", "invite", "signup",
                "upload", "save", "give", "let", "block", "send", "post", "share", "assign", "grant", "publish",
-               "import", "export", "dm", "post", "onboard", "hire", "reserve", "remind"},
+               "import", "export", "dm", "post", "onboard", "hire", "reserve", "remind", "notify", "announce",
+               "ping"},
     "update": {"move", "reschedule", "change", "edit", "rename", "update", "modify", "enable", "disable",
                "turn", "set", "reset", "approve", "deny", "mark", "end", "restore", "deactivate", "restart",
                "postpone", "transfer", "rotate", "pause", "stop", "resume", "suspend", "flag", "require",
-               "forward", "reject", "decline", "accept"},
+               "forward", "reject", "decline", "accept", "start", "begin", "mute", "unmute", "admit"},
     "delete": {"delete", "cancel", "remove", "erase", "purge", "drop", "deactivate", "offboard"},
 }
+for _kind, _words_of in _EVERYDAY_VERBS.items():
+    _INTENT_WORDS[_kind] |= set(_words_of)
+del _kind, _words_of
 
 
 def _by_stem(words):
@@ -222,7 +275,16 @@ _JOINED_SPELLINGS = {
     "todo": ("to do", "to dos"), "cancel": ("call off",), "postpone": ("push back", "move back"),
     "helpdesk": ("help desk", "service desk", "front desk"), "displayname": ("display name",),
     "accountwide": ("account wide", "across the account", "company wide", "across the company", "org wide",
-                    "organization wide", "across our account", "for the whole account", "for everyone in the account"),
+                    "organization wide", "across our account", "for the whole account", "for everyone in the account",
+                    "whole company", "entire company", "entire account", "everyone in the company",
+                    "everyone at the company", "everyone in the org", "everyone in our company"),
+    "registrationform": ("sign up form", "signup form", "registration form", "sign up page", "registration page"),
+    "coeditor": ("co editor", "co editors"), "handover": ("hand over", "hands over", "handing over"),
+    "actionitem": ("action item", "action items", "next steps", "key points", "key takeaways"),
+    "invitation": ("invite text", "invitation text", "invite email"), "howlong": ("how long",),
+    "pmi": ("personal meeting id", "personal meeting ids"), "wrapup": ("wrap up", "wrap ups"),
+    "phonetree": ("phone tree", "phone menu"), "officehours": ("office hours",),
+    "ongoing": ("going on", "in progress", "underway", "under way"),
 }
 _PHRASES = {tuple(spelling.split()): joined for joined, spellings in _JOINED_SPELLINGS.items() for spelling in spellings}
 _LONGEST_PHRASE: dict[str, int] = {}
@@ -311,6 +373,14 @@ def _fields(name: str, entry: dict, seen: dict[str, list[str]], extra: dict | No
     }
 
 
+def _field_words(fields: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+    out = {"named": frozenset(fields["name"] + fields["title"]), "short": frozenset(fields["short"]),
+           "desc": frozenset(fields["desc"]), "path": frozenset(fields["path"]), "ops": frozenset(fields["ops"]),
+           "params": frozenset(fields["params"])}
+    out["any"] = frozenset().union(*out.values())
+    return out
+
+
 class LexicalIndex:
     """BM25F posting lists over one catalog: ``postings[word]`` holds
     (action position, the word's BM25 weight in that action)."""
@@ -319,6 +389,7 @@ class LexicalIndex:
         self.verbs: list[str] = []
         self.verb_stems: list[str] = []
         self.name_words: list[frozenset[str]] = []
+        self.words: list[dict[str, frozenset[str]]] = []   # per field, for the re-ranker (``zoom_actions.rerank``)
         self.dashboard: list[bool] = []   # /metrics/...: the account dashboard's view of the same facts
         self.item: list[bool] = []        # works on one thing (/meetings/{id}), not on a collection
         weighted_docs: list[dict[str, float]] = []
@@ -339,6 +410,7 @@ class LexicalIndex:
             self.verbs.append(name.split("_")[1].lower() if "_" in name else "")
             self.verb_stems.append(stem(self.verbs[-1]))
             self.name_words.append(frozenset(fields["name"][1:]) or frozenset(fields["name"]))
+            self.words.append(_field_words(fields))
             self.dashboard.append(entry.get("path", "").startswith("/metrics/"))
             self.item.append(_on_one(entry.get("path", "")))
         n = len(names)
@@ -357,7 +429,7 @@ class LexicalIndex:
 
     def score(self, query: str, allowed: set[int] | None = None) -> dict[int, float]:
         """Action position -> lexical score, for the actions that share a word with the task."""
-        raw = tokens(query, keep_stop=True)
+        raw = rewrite(tokens(query, keep_stop=True))
         terms = query_terms(raw, self.name_vocabulary)
         if "@" in query and _EMAIL.search(query):   # an address names a person: their user
             terms["user"] = max(terms.get("user", 0.0), 0.6)
@@ -368,6 +440,7 @@ class LexicalIndex:
         if plural:   # "appointments" are events: the collection of what the word stands for
             plural |= {syn for word in plural for syn in synonyms.get(word, ())}
         one = names_one(query)
+        many = not one and bool(_MANY_WORDS & set(raw))
         said = set(raw[:3])
         for word in raw[:3]:   # "post a message" says "send", "cancel the call" says "delete"
             if any(word in verbs[kind] for kind in ("create", "update", "delete")):
@@ -395,6 +468,8 @@ class LexicalIndex:
                 s *= _ITEM_OF_PLURAL if self.item[i] else _COLLECTION_OF_PLURAL
             elif one and self.item[i]:   # "meeting 81234567890": that one meeting
                 s *= _ONE_NAMED
+            elif many and not _PEOPLE.isdisjoint(words):   # "who registered", "how many signed up": the list
+                s *= _ITEM_OF_MANY if self.item[i] else _COLLECTION_OF_MANY
 
             hit = sum(1 for w in words if w in terms)
             out[i] = s * (1 + _NAME_BONUS * hit / max(len(words), 1))
@@ -407,6 +482,12 @@ _ITEM_OF_PLURAL = 0.85         # ...rather than the one that works on one of the
 
 
 _ONE_NAMED = 1.2               # a task that gives an ID wants the action on that one thing
+_MANY_WORDS = {"who", "which", "many", "every", "all", "list"}   # "who attended", "how many", "every meeting"
+# the people an action lists: asked for with "who", whatever the grammatical number
+_PEOPLE = {"participant", "registrant", "member", "user", "attendee", "panelist", "absentee", "agent",
+           "collaborator", "assistant", "admin", "administrator", "host", "speaker", "supervisor", "delegate"}
+_COLLECTION_OF_MANY = 1.1
+_ITEM_OF_MANY = 0.9
 _ID = re.compile(r"(?<![\w@.:-])(?:\d{3,}|[A-Za-z0-9+/_-]{16,}={0,2}|[A-Za-z0-9+/]{10,}==)(?![\w@.-])")
 
 
@@ -459,10 +540,13 @@ def _lookups():
 _ARTICLES = {"a", "an", "the", "this", "that", "my", "our", "your"}
 _META_VERBS = {"check", "verify", "confirm", "ensure", "test"}   # "check that ...": the rest says what
 _CLAUSE = {"that", "if", "whether"}
-_CAUSATIVE = {"make", "get", "have", "let"}
+_CAUSATIVE = {"make", "get", "have", "let", "help"}
 _UPDATING = {"require", "use", "start", "stop", "end", "expire", "allow", "show", "hide", "mute", "unmute"}
 _ADDING = {"add", "put", "invite", "bring", "include"}
 _INTO = {"to", "into"}
+_REMOVING = {"remove", "kick", "drop", "delete", "unassign", "boot"}
+_ON_CALENDAR = {"on", "to", "in", "into", "from", "off"}
+_OUT_OF = {"from", "of", "off"}
 _COMPANION_END = {"to", "for", "in", "on", "at", "from", "by", "about", "into", "and"}
 _COMPANION = 0.5   # "a call with the design team": who takes part, not what the action works on
 
@@ -481,6 +565,8 @@ def grammar(raw: list[str]) -> tuple[set[int], set[int], set[int]]:
             meta.add(i)
         if word in _CAUSATIVE and i == 0 and any(w in _UPDATING for w in raw[2:]):
             meta.add(i)   # "make the sync require a passcode": the later verb says what
+        if word in _CAUSATIVE and after in ("me", "us"):
+            meta.add(i)   # "let me see the poll results", "help us find": the next verb says what
         if word == "with":
             within = True
         elif within and word in _COMPANION_END:
@@ -490,10 +576,73 @@ def grammar(raw: list[str]) -> tuple[set[int], set[int], set[int]]:
     return nouns, meta, companions
 
 
-def _adds_to_container(raw: list[str]) -> bool:
+_PARTICLES_OFF = {"off", "out", "away"}
+_SEARCHING = {"find", "search", "look"}
+_ABOUT = {"about", "mention", "contain", "named", "nam", "called", "titled", "match"}
+_BEING = {"is", "are", "am", "be", "not", "was", "were"}
+_STOPPING = {"stop", "prevent", "keep"}
+_ANYONE = {"anyone", "everyone", "everybody", "nobody", "people", "user", "participant", "attendee", "guest",
+           "external", "signin", "only", "all"}
+
+
+# what comes before the request itself: "can you please ...", "I'd like to ...", "hey, could you ..."
+_PREAMBLE_WORDS = {"hey", "hi", "hello", "ok", "okay", "so", "please", "kindly", "can", "could", "would", "will",
+                   "you", "i", "we", "d", "like", "want", "need", "have", "to", "go", "ahead", "and", "help", "me",
+                   "us", "quickly", "just", "also", "now", "then"}
+_PREAMBLE_ENDS = {"please", "you", "to", "and", "me", "us"}
+
+
+def _without_preamble(raw: list[str]) -> list[str]:
+    """``raw`` without the politeness before the request ("can you please cancel my meeting": "cancel my
+    meeting", "I'd like to see who attended": "see who attended"). Only a run of such words that ends
+    where a request starts is dropped ("help me find" keeps "find")."""
+    end = 0
+    for i, word in enumerate(raw[:6]):
+        if word not in _PREAMBLE_WORDS:
+            break
+        if word in _PREAMBLE_ENDS:
+            end = i + 1
+    return raw[end:] if 0 < end < len(raw) else raw
+
+
+def rewrite(raw: list[str]) -> list[str]:
+    """A task's words (``tokens(..., keep_stop=True)``) with its request read for what it means: the
+    politeness before it dropped, and verbs said in two parts read as the one they mean: "send me the
+    invite" shows it, "take Maria off the panel" removes her, "let the channel know" sends it a message,
+    "find the channel about X" searches, "let anyone with the link view it" and "stop everyone from
+    sharing" change a setting, "is Lena allowed to" asks for her permissions."""
+    out = _without_preamble(list(raw))
+    if len(out) > 1 and out[0] in ("send", "email", "forward") and out[1] in ("me", "us"):
+        out[0] = "show"   # "send me the invite text": the caller wants to read it, nothing is sent
+    if out and out[0] == "take" and _PARTICLES_OFF & set(out[2:]):
+        out[0] = "remove"
+    if out and out[0] in ("let", "tell") and "know" in out[2:]:
+        out[0] = "notify"
+        out.remove("know")
+    if out and out[0] in _SEARCHING and _ABOUT & set(out[2:]):
+        out.append("search")
+    for i, word in enumerate(out[:3]):
+        if word == "let" and ("not" in out[:i] or _ANYONE & set(out[i + 1:i + 3])):
+            # "let anyone with the link view it", "don't let the group record": a setting, on or off
+            # ("let Maria schedule my meetings" grants Maria something: not this)
+            out[i] = "disable" if "not" in out[:i] else "allow"
+            out.append("setting")
+            break
+    if out and out[0] in _STOPPING and "from" in out[2:]:   # "stop everyone from sharing their screen"
+        out[0] = "disable"
+        out.append("setting")
+    for i in range(1, len(out) - 1):
+        if out[i] == "allow" and out[i + 1] in ("to", "todo") and _BEING & set(out[max(0, i - 3):i]):
+            out[i] = "permission"
+            if out[i + 1] == "todo":   # "allowed to do": no to-do list
+                out[i + 1] = "to"
+    return out
+
+
+def _adds_to_container(raw: list[str], into: set[str] = _INTO) -> bool:
     """ "... to the channel", "... into the group" (not "... to Zoom", which is the whole account)."""
     for i, word in enumerate(raw[:-1]):
-        if word in _INTO:
+        if word in into and raw[i + 1] in _ARTICLES:   # "to the channel", not "to follow up"
             rest = [w for w in raw[i + 1:i + 4] if w not in _ARTICLES]
             if rest and rest[0] not in _STOP:
                 return True
@@ -509,11 +658,15 @@ def query_terms(raw: list[str], named: frozenset[str] = frozenset()) -> dict[str
     synonyms, aliases, time_words, intents = _lookups()
     verbs = intents["create"] | intents["update"] | intents["delete"]   # "the details" stays a noun's weight
     nouns, meta, companions = grammar(raw)
+    relative = _relative(raw)
+    # "who registered but never showed up": what follows "but" tells the people apart; what precedes
+    # says what they have in common
+    contrast = raw.index("but") if "but" in raw[2:] else 0
     terms: dict[str, float] = defaultdict(float)
     for pos, word in enumerate(raw):
         if pos in meta:
             continue
-        scale = _COMPANION if pos in companions else 1.0
+        scale = _COMPANION if pos in companions or pos < contrast else 1.0
         as_noun = pos in nouns and word in verbs
         if word in _STOP or word in time_words or _TIME_RE.match(word):
             pass
@@ -524,21 +677,50 @@ def query_terms(raw: list[str], named: frozenset[str] = frozenset()) -> dict[str
             terms[word] = max(terms[word], scale)
         elif word in named:
             terms[word] = max(terms[word], _NAMED_ALIAS * scale)
+        described = pos in relative   # "who registered": the people, not a registration to make
         for syn in synonyms.get(word, ()):
-            terms[syn] = max(terms[syn], (0.8 if word in aliases else 0.6) * scale)
+            if not (described and syn in _CATALOG_VERBS):
+                terms[syn] = max(terms[syn], (0.8 if word in aliases else 0.6) * scale)
         if word in _OWNER:
             terms["user"] = max(terms["user"], 0.3)  # "my ..." leans to the user-level action
     if _ADDING & set(raw) and _adds_to_container(raw):   # "add Leo and Ana to the channel": its members
         terms["member"] = max(terms["member"], 0.5)
+    if raw and raw[0] in _REMOVING and _adds_to_container(raw, _OUT_OF):   # "remove Ben from the group"
+        terms["member"] = max(terms["member"], 0.5)
+    for i, word in enumerate(raw[:-2]):   # "what's on my calendar", "add lunch to my calendar": its events
+        if word in _ON_CALENDAR and raw[i + 1] in _ARTICLES and raw[i + 2] == "calendar":
+            terms["event"] = max(terms["event"], 0.5)
     return dict(terms)
+
+
+_RELATIVE = {"who", "that", "which", "whom"}
+_CATALOG_VERBS = {v for family in _VERBS.values() for v in family}
+
+
+def _relative(raw: list[str]) -> set[int]:
+    """Positions of the verbs of relative clauses ("people who registered", "users that joined"): they
+    describe what the task is about; the task's own verb is elsewhere."""
+    return {i for i in range(1, len(raw)) if raw[i - 1] in _RELATIVE}
+
+
+def intent_of(raw: list[str]) -> str | None:
+    """What a task (its ``tokens(..., keep_stop=True)``) asks to do: "read", "create", "update", "delete",
+    "implicit-read" (a bare noun phrase) or None (undecided)."""
+    return _intent(raw)
+
+
+def verb_agreement(verb: str, intent: str) -> float:
+    """How well an action's verb does what the task asks (a factor around 1)."""
+    return _verb_factor(verb, intent)
 
 
 def _intent(words: list[str]) -> str | None:
     vocab_by_kind = _lookups()[3]
     nouns, meta, _ = grammar(words)
+    relative = _relative(words)
     votes: Counter = Counter()
     for pos, word in enumerate(words):
-        if pos in nouns or pos in meta:
+        if pos in nouns or pos in meta or pos in relative:
             continue
         if word == "give":  # "give me X" reads X; "give X to Y" assigns it
             votes["read" if pos + 1 < len(words) and words[pos + 1] in ("me", "us") else "create"] += 2 if pos == 0 else 1
@@ -563,4 +745,9 @@ def _verb_factor(verb: str, intent: str) -> float:
         return 0.55
     if intent != "read" and verb in _VERBS["read"]:
         return 0.75
+    if intent == "read" and verb in _VERBS["create"]:
+        return _READ_OF_CREATE   # "users who joined a session" creates no session
     return 0.9
+
+
+_READ_OF_CREATE = 0.8

@@ -5,9 +5,11 @@ lexical ranker) and ``search_tasks_heldout.json`` (written after it was
 frozen), scored on the default selection; ``search_tasks_untouched.json``
 (written before the hybrid ranker, never edited, read or tuned on since: only
 its aggregate recall is ever printed), ``search_tasks_tuning.json`` (used to
-tune the hybrid ranker) and ``search_tasks_tuning2.json`` (written and measured
-before the second round of tuning, then used for it), scored on the full
-catalog, every product and the master-account APIs included."""
+tune the hybrid ranker), ``search_tasks_tuning2.json`` and
+``search_tasks_tuning3.json`` (each written and measured before a round of
+tuning, then used for it; the re-ranker's weights are fitted on the three
+tuning sets), scored on the full catalog, every product and the
+master-account APIs included."""
 
 from __future__ import annotations
 
@@ -19,14 +21,16 @@ from pathlib import Path
 
 import pytest
 
-from zoom_actions import embedding, search_documents
+from zoom_actions import embedding, rerank, search_documents
 from zoom_actions.adapters.selection import select_names
-from zoom_actions.lexical import grammar, names_one, plurals, query_terms
+from zoom_actions.lexical import grammar, intent_of, names_one, plurals, query_terms, rewrite
 from zoom_actions.search import Index, index_for, named_products, search, stem, tokens
 
 HERE = Path(__file__).parent
 OLD_SETS = ("search_tasks.json", "search_tasks_heldout.json")
-NEW_SETS = ("search_tasks_untouched.json", "search_tasks_tuning.json", "search_tasks_tuning2.json")
+NEW_SETS = ("search_tasks_untouched.json", "search_tasks_tuning.json", "search_tasks_tuning2.json",
+            "search_tasks_tuning3.json")
+TUNING_SETS = ("search_tasks_tuning.json", "search_tasks_tuning2.json", "search_tasks_tuning3.json")
 
 
 def _tasks(file: str) -> list[dict]:
@@ -64,37 +68,49 @@ def test_labeled_tasks_are_valid(catalog):
 
 
 def test_recall_on_the_untouched_half_does_not_regress(catalog):
-    """0.731 @1, 0.889 @5 after the second round of tuning (on search_tasks_tuning2.json: action documents'
-    operations and descriptions, the task's grammar, agents' vocabulary); 0.620, 0.813 once the hybrid
-    ranker was frozen; the first, lexical ranker: 0.515, 0.713."""
+    """0.754 @1, 0.924 @5 after the third round (on search_tasks_tuning3.json: everyday verbs, relative
+    clauses, Zoom's other names for things, the re-ranker); 0.731, 0.889 after the second (on
+    search_tasks_tuning2.json: action documents' operations and descriptions, the task's grammar, agents'
+    vocabulary); 0.620, 0.813 once the hybrid ranker was frozen; the first, lexical ranker: 0.515, 0.713."""
     r1, r5, n = _recall(catalog, "search_tasks_untouched.json")
     print(f"\nsearch_tasks_untouched.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert r1 >= 0.71 and r5 >= 0.87
+    assert r1 >= 0.74 and r5 >= 0.91
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15's targets are not met on the untouched half: 0.731 @1, 0.889 @5")
+@pytest.mark.xfail(strict=True, reason="issue 15's targets are not met on the untouched half: 0.754 @1, 0.924 @5")
 def test_recall_on_the_untouched_half_meets_the_targets(catalog):
     r1, r5, _ = _recall(catalog, "search_tasks_untouched.json")
     assert r1 >= 0.85 and r5 >= 0.97
 
 
 def test_recall_on_the_tuning_half(catalog):
+    """0.921 @1, 1.000 @5 after the second round; 0.927, 1.000 after the third."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning.json")
     print(f"\nsearch_tasks_tuning.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
     assert r1 >= 0.9 and r5 >= 0.98
 
 
 def test_recall_on_the_second_tuning_set(catalog):
-    """Measured before the second round of tuning: 0.564 @1, 0.847 @5."""
+    """Measured before the second round of tuning: 0.564 @1, 0.847 @5; after it 0.761, 0.951; after the
+    third 0.816, 0.988."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning2.json")
     print(f"\nsearch_tasks_tuning2.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert n >= 120 and r1 >= 0.74 and r5 >= 0.93
+    assert n >= 120 and r1 >= 0.80 and r5 >= 0.97
+
+
+def test_recall_on_the_third_tuning_set(catalog):
+    """Measured before the third round of tuning: 0.438 @1, 0.692 @5 (harder than the others: written
+    across every product, in users' words, by reading the catalog for every action that does the job);
+    after it 0.584, 0.854."""
+    r1, r5, n = _recall(catalog, "search_tasks_tuning3.json")
+    print(f"\nsearch_tasks_tuning3.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
+    assert n >= 120 and r1 >= 0.57 and r5 >= 0.84
 
 
 def test_recall_on_the_labeled_set(catalog):
     r1, r5, n = _recall(catalog, "search_tasks.json")
     print(f"\nsearch_tasks.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert r5 >= 0.96 and r1 >= 0.88
+    assert r5 >= 0.96 and r1 >= 0.92
 
 
 def test_recall_on_the_held_out_set(catalog):
@@ -160,6 +176,81 @@ def test_the_task_grammar():
     nouns, meta, companions = grammar(tokens("check that a call with the design team works", keep_stop=True))
     assert meta == {0} and companions
     assert "check" not in query_terms(tokens("check that my connection works", keep_stop=True))
+
+
+def test_verbs_said_in_two_parts_and_relative_clauses():
+    # "take X off", "let X know", "find X about", "is X allowed to": the verb they mean
+    assert rewrite(tokens("take Maria off the panel", keep_stop=True))[0] == "remove"
+    assert rewrite(tokens("let the channel know the deploy is done", keep_stop=True))[0] == "notify"
+    assert "search" in rewrite(tokens("find the channel about the Q4 launch", keep_stop=True))
+    assert "permission" in rewrite(tokens("what is Lena allowed to do", keep_stop=True))
+    # everyday verbs vote for their family; "let me see" reads
+    assert intent_of(tokens("bump the retro to next Wednesday", keep_stop=True)) == "update"
+    assert intent_of(tokens("kill the budget meeting", keep_stop=True)) == "delete"
+    assert intent_of(tokens("let me see the poll results", keep_stop=True)) == "read"
+    # "who registered": the registrants, not a registration to add; the verb is no command
+    terms = query_terms(tokens("who registered for the customer meetup", keep_stop=True))
+    assert "registrant" in terms and "add" not in terms
+    assert intent_of(tokens("people who registered for the webinar", keep_stop=True)) != "create"
+    # "remove Ben from the group": a member; "add a task to follow up": no container
+    assert query_terms(tokens("remove Ben from the Support group", keep_stop=True))["member"] == 0.5
+    assert "member" not in query_terms(tokens("add a task to follow up with legal", keep_stop=True))
+
+
+def test_politeness_before_the_request_is_not_the_request(catalog):
+    assert rewrite(tokens("can you please cancel my 3pm meeting", keep_stop=True))[:2] == ["cancel", "my"]
+    assert rewrite(tokens("I'd like to see who attended", keep_stop=True))[0] == "see"
+    assert rewrite(tokens("help me find the recording", keep_stop=True))[0] == "find"
+    assert rewrite(tokens("list my meetings", keep_stop=True))[0] == "list"
+    for task in ("cancel tomorrow's standup", "who attended my last meeting", "end the webinar now"):
+        plain = search(catalog, task, k=1)
+        for preamble in ("can you please ", "hey, could you ", "I need to "):
+            assert search(catalog, preamble + task, k=1) == plain, preamble + task
+
+
+@pytest.mark.parametrize("task,expected", [
+    ("who answers calls in the sales call queue", "ZOOM_LIST_CALL_QUEUE_MEMBERS"),
+    ("remove Ben from the Support group", "ZOOM_DELETE_A_GROUP_MEMBER"),
+    ("who are the admins of the #design channel", "ZOOM_LIST_CHANNEL_ADMINISTRATORS"),
+    ("what wrap-up codes can contact center agents pick after a call", "ZOOM_LIST_DISPOSITIONS"),
+])
+def test_the_reranked_head(catalog, task, expected):
+    assert expected in search(catalog, task, k=3)
+
+
+def test_the_reranker_keeps_the_first_stage_candidates(catalog):
+    idx = index_for(catalog)
+    query = "list the recordings of my meeting"
+    fused = idx.scores(query)
+    every = idx.rank(query, len(fused) + 10)
+    assert sorted(every) == sorted(fused)   # re-ordered, nothing added or lost
+    assert every[rerank.TOP:] == sorted(fused, key=lambda i: (-fused[i], i))[rerank.TOP:]   # the tail untouched
+    assert idx.rank(query, 3) == every[:3]
+
+
+def test_fit_learns_which_feature_tells_right_from_wrong():
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(3)
+    tasks = []
+    for _ in range(40):
+        rows = rng.normal(size=(10, len(rerank.FEATURES)))
+        right = np.zeros(10, dtype=bool)
+        right[int(np.argmax(rows[:, 2]))] = True   # the third feature alone says which is right
+        tasks.append((rows, right))
+    weights = rerank.fit(tasks)
+    assert max(weights, key=lambda f: abs(weights[f])) == rerank.FEATURES[2] and weights[rerank.FEATURES[2]] > 0
+    with pytest.raises(ValueError, match="no labeled task"):
+        rerank.fit([(np.zeros((3, len(rerank.FEATURES))), np.zeros(3, dtype=bool))])
+
+
+def test_the_shipped_weights_are_what_fit_gives_on_the_tuning_sets(catalog):
+    """The weights in ``zoom_actions.rerank`` come from ``fit`` on the three tuning sets (and nothing else:
+    the untouched half stays untouched). A change to the first stage must refit them
+    (``python -m zoom_actions.rerank tests/adapters/search_tasks_tuning*.json``)."""
+    tasks = [t for file in TUNING_SETS for t in _tasks(file)]
+    fitted = rerank.fit(rerank.training_rows(catalog, tasks))
+    for feature in rerank.FEATURES:
+        assert fitted[feature] == pytest.approx(rerank.WEIGHTS[feature], abs=0.05), feature
 
 
 def test_operations_and_descriptions_come_from_the_action_documents(catalog):
@@ -249,7 +340,8 @@ def test_the_model_loads_offline(monkeypatch):
 
 
 def test_without_the_model_search_is_lexical_and_says_so_once(catalog, monkeypatch, caplog, tmp_path):
-    monkeypatch.setitem(sys.modules, "wordllama", None)   # as if the `search` extra were not installed
+    monkeypatch.setitem(sys.modules, "wordllama", None)   # as if the `search` extra were not installed...
+    monkeypatch.setitem(sys.modules, "numpy", None)       # ...nor numpy, which comes with it (the re-ranker too)
     monkeypatch.setattr(embedding, "_model", embedding._UNSET)
     with caplog.at_level(logging.WARNING, logger="zoom_actions.embedding"):
         first, second = Index(catalog, cache=tmp_path), Index(catalog, cache=tmp_path)
