@@ -53,9 +53,9 @@ NOTE_KEY = "_truncated"
 # Short on purpose: they sit in every tool definition (MCP's instructions say more, once).
 SELECT_SCHEMA = {
     "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
-    "description": "Only these parts of the answer: field paths like [\"meetings[].id\"], or a JMESPath string.",
+    "description": "Answer fields to keep: paths like [\"meetings[].id\"], or JMESPath.",
 }
-BUDGET_SCHEMA = {"type": "integer", "description": "Max tokens of the answer; longer lists are cut (see _truncated)."}
+BUDGET_SCHEMA = {"type": "integer", "description": "Max answer tokens; a longer list is cut."}
 
 # --- token estimate -----------------------------------------------------------------
 
