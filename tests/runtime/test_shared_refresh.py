@@ -36,8 +36,9 @@ tk.close()
 """
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "redis"])
-def test_eight_processes_spend_each_refresh_token_once(sandbox, tmp_path, monkeypatch, backend, request):
+def connect_in_store(sandbox, tmp_path, monkeypatch, backend, request, user_id: str, name: str):
+    """A fresh store (SQLite, or an emptied real Redis) sealed under a new key, with one user-OAuth
+    connection made through the sandbox's consent flow: (key, store URL, store, connections, its secrets)."""
     key = new_key()
     monkeypatch.setenv("ZOOM_ACTIONS_SECRET_KEY", key)
     url = f"sqlite:///{tmp_path / 'store.db'}" if backend == "sqlite" else request.getfixturevalue("redis_url")
@@ -46,8 +47,14 @@ def test_eight_processes_spend_each_refresh_token_once(sandbox, tmp_path, monkey
         store._redis.flushdb()
     conns = Connections(store)
     app = OAuthApp(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, REDIRECT, base=sandbox.origin)
-    finish(app, conns, _consent(begin(app, conns, user_id="alice", name="shared")))
-    _, first = conns.load("alice", "shared")
+    finish(app, conns, _consent(begin(app, conns, user_id=user_id, name=name)))
+    return key, url, store, conns, conns.load(user_id, name)[1]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_eight_processes_spend_each_refresh_token_once(sandbox, tmp_path, monkeypatch, backend, request):
+    key, url, store, conns, first = connect_in_store(sandbox, tmp_path, monkeypatch, backend, request,
+                                                     "alice", "shared")
     oauth = sandbox.app.oauth
     oauth.expire_access_tokens()          # every process must refresh before its call
     start = time.time() + 3.0

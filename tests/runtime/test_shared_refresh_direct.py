@@ -14,12 +14,8 @@ import time
 
 import pytest
 
-from zoom_actions.connections import Connections
-from zoom_actions.oauth import OAuthApp, begin, finish
 from zoom_actions.sandbox.oauth import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-from zoom_actions.store import open_store
-from zoom_actions.vault import new_key
-from tests.runtime.test_connections import REDIRECT, _consent
+from tests.runtime.test_shared_refresh import connect_in_store
 
 WORKER = r"""
 import json, os, sys, time
@@ -45,16 +41,8 @@ tk.close()
 @pytest.mark.parametrize("backend", ["sqlite", "redis"])
 def test_processes_with_direct_user_oauth_spend_each_refresh_token_once(sandbox, tmp_path, monkeypatch, backend,
                                                                         request):
-    key = new_key()
-    monkeypatch.setenv("ZOOM_ACTIONS_SECRET_KEY", key)
-    url = f"sqlite:///{tmp_path / 'store.db'}" if backend == "sqlite" else request.getfixturevalue("redis_url")
-    store = open_store(url)
-    if backend == "redis":
-        store._redis.flushdb()
-    conns = Connections(store)
-    app = OAuthApp(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, REDIRECT, base=sandbox.origin)
-    finish(app, conns, _consent(begin(app, conns, user_id="setup", name="once")))
-    _, first = conns.load("setup", "once")
+    key, url, store, conns, first = connect_in_store(sandbox, tmp_path, monkeypatch, backend, request,
+                                                     "setup", "once")
     conns.delete("once", "setup")          # from here on only the direct credentials exist
     oauth = sandbox.app.oauth
     oauth.expire_access_tokens()            # every process must refresh before its first call
