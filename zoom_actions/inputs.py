@@ -33,7 +33,6 @@ import math
 import re
 from typing import Any, Callable
 
-import fastjsonschema
 
 from .errors import InputError
 from .schema import relax, type_set as _types
@@ -50,6 +49,7 @@ _MAX_REPR = 120
 # --- schema helpers -------------------------------------------------------------
 
 def compile_validator(schema: dict) -> Callable[[Any], Any] | None:
+    import fastjsonschema   # lazily: 7 ms of imports that building tool definitions never needs
     try:
         return fastjsonschema.compile(relax(schema), use_default=False, use_formats=False)
     except Exception as exc:  # a schema fastjsonschema cannot handle: jsonschema does it all

@@ -18,7 +18,6 @@ import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -101,6 +100,7 @@ def _parse_retry_after(value: str | None) -> tuple[float | None, datetime | None
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         try:
+            from email.utils import parsedate_to_datetime   # lazily: 10 ms of imports, for an HTTP-date
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None, None
