@@ -6,7 +6,8 @@ twenty tools an agent typically starts with, most of a cold start. What one
 process renders is written to the user cache (``locations.cache_dir()``),
 one small file per action, under a key made of the catalog's directory, its
 ``index.json`` (size and modification time: ``generate`` rewrites it) and
-the bytes of ``describe.py`` (a change to the rendering is a new key). A
+those of ``describe.py`` and ``shaping.py`` (a change to the rendering is a
+new key). A
 cache that cannot be read or written is no error: the schema is rendered.
 """
 
@@ -24,12 +25,14 @@ log = logging.getLogger("zoom_actions")
 
 @functools.cache
 def _renderer_version() -> str:
+    """The rendering code's version: the size and modification time of ``describe.py`` and ``shaping.py``
+    (a stat, not a read: a fresh process has not touched their sources, only their bytecode)."""
     from .. import describe, shaping
-    digest = hashlib.sha256()
+    parts = []
     for module in (describe, shaping):
-        with open(module.__file__, "rb") as fh:
-            digest.update(fh.read())
-    return digest.hexdigest()[:16]
+        st = os.stat(module.__file__)
+        parts.append(f"{module.__name__}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
 
 
 @functools.lru_cache(maxsize=8)
