@@ -46,6 +46,7 @@ GENESIS = "0" * 64
 LATEST = 0.05   # s: a record not written during a later request's wait is written by then
 log = logging.getLogger("zoom_actions.audit")
 _live: "weakref.WeakSet[AuditLog]" = weakref.WeakSet()   # logs with records to write
+_every: "weakref.WeakSet[AuditLog]" = weakref.WeakSet()  # every log of the process (fork hooks)
 
 
 def _canonical(record: dict) -> str:
@@ -117,7 +118,9 @@ class AuditLog:
         self._last_seen: tuple[int, dict] | None = None
         self._db = None
         self._fd: int | None = None
+        self._closed = False
         self._pid = os.getpid()
+        _every.add(self)
         if not self.jsonl:
             self._open_db()
 
@@ -203,15 +206,34 @@ class AuditLog:
 
     def _forked(self) -> None:
         """In a forked child: a descriptor and a lock of its own (an flock on the parent's open file would
-        not keep the two apart), and a SQLite connection of its own; the parent writes its own pending."""
+        not keep the two apart), and a SQLite connection of its own (none crosses a fork: see
+        ``_before_fork``); the parent writes its own pending records."""
         self._pid, self._mutex, self._last_seen = os.getpid(), threading.Lock(), None
         self._pending, self._latest, self._wake, self._parked = collections.deque(), None, threading.Event(), False
         if self._fd is not None:
             os.close(self._fd)   # the child's copy; the parent's stays open
             self._fd = None
-        if not self.jsonl:
-            self._db = None   # the parent's connection must not be used here, nor closed
+        if not self.jsonl and self._db is None and not self._closed:
             self._open_db()
+
+    # SQLite must not see a connection cross a fork (a child that closes its copy can check-point and
+    # reset the parent's WAL under it): each log's connection is closed just before a fork, while no
+    # thread is writing (its lock held), and opened again on both sides after it.
+    def _before_fork(self) -> None:
+        self._mutex.acquire()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _after_fork_in_parent(self) -> None:
+        try:
+            if not self.jsonl and not self._closed:
+                self._open_db()
+        finally:
+            self._mutex.release()
+
+    def _after_fork_in_child(self) -> None:
+        self._forked()
 
     def _write(self, items: list) -> list[dict]:
         return self._append_jsonl(items) if self.jsonl else self._append_sqlite(items)
@@ -280,6 +302,7 @@ class AuditLog:
     def close(self) -> None:
         self.flush()
         _live.discard(self)
+        self._closed = True
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -369,6 +392,24 @@ def write_all_pending(path: Path | None = None) -> None:
 
 
 atexit.register(lambda: [audit.flush() for audit in list(_live)])
+_forking: list = []   # the logs held across the fork in progress
+
+
+def _before_fork() -> None:
+    _forking[:] = list(_every)
+    for audit in _forking:
+        audit._before_fork()
+
+
+def _after_fork(side: str) -> None:
+    held, _forking[:] = list(_forking), []
+    for audit in held:
+        audit._after_fork_in_parent() if side == "parent" else audit._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_parent=lambda: _after_fork("parent"),
+                        after_in_child=lambda: _after_fork("child"))
 
 
 def now_ms() -> float:
