@@ -173,3 +173,19 @@ def test_a_failed_write_is_counted_and_logged_and_later_records_still_go(tmp_pat
     assert log.write_errors == 1 and "could not be written" in caplog.text and "never-logged" not in caplog.text
     assert [r["action"] for r in _lines(tmp_path / "a.jsonl")] == ["Y"]
     log.close()
+
+
+def test_a_reopened_connection_chains_onto_what_another_wrote_meanwhile(tmp_path):
+    """As around a fork: the log's SQLite connection is closed and opened again while another connection
+    appends; the next record follows that one (a data_version read on the old connection means nothing)."""
+    mine, other = AuditLog(tmp_path / "audit.db", durable=True), AuditLog(tmp_path / "audit.db", durable=True)
+    _append(mine, 1)
+    mine._before_fork()
+    _append(other, 2)
+    mine._after_fork_in_parent()
+    _append(mine, 3)
+    records = list(mine.records())
+    assert [r["seq"] for r in records] == [1, 2, 3] and [r["params"]["i"] for r in records] == [1, 2, 3]
+    assert mine.verify() == []
+    mine.close()
+    other.close()

@@ -125,6 +125,7 @@ class AuditLog:
             self._open_db()
 
     def _open_db(self) -> None:
+        self._last_seen = None   # a data_version is only comparable on the connection that read it
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'FULL' if self.fsync else 'NORMAL'}")
@@ -277,6 +278,13 @@ class AuditLog:
         return json.loads(lines[-1]) if lines else None
 
     def _append_sqlite(self, items: list) -> list[dict]:
+        try:
+            return self._append_sqlite_once(items)
+        except sqlite3.IntegrityError:   # a seq another process took: chain onto the record it wrote
+            self._last_seen = None
+            return self._append_sqlite_once(items)
+
+    def _append_sqlite_once(self, items: list) -> list[dict]:
         db = self._db
         db.execute("BEGIN IMMEDIATE")   # one writer across processes: the chain stays one chain
         try:
