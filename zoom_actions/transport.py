@@ -208,6 +208,8 @@ _TARGET_PATTERN = (r"(?:/(?!\.)(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})*
 @functools.cache
 def _target():   # compiled on the first request, not at import (4 ms of a cold start)
     return re.compile(_TARGET_PATTERN)
+
+
 _origins: dict[str, tuple] = {}   # "https://api.zoom.us" -> (its parse, its Host header)
 _ORIGINS_KEPT = 64
 
@@ -248,7 +250,7 @@ def build(method: str, url: str, headers: dict, timeout: dict, content=None, dat
     add work (``make bench``: about a tenth of a loopback call). A URL the runtime built is not parsed
     again, and a request without a form sets its own Host and Content-Length."""
     h = http()
-    target = _url(url) if data is None and files is None and _fast else None
+    target = _url(url) if data is None and files is None and _agrees() else None
     if target is None:
         return h.Request(method, url, headers={**CLIENT_HEADERS, **headers}, content=content, data=data,
                          files=files, extensions={"timeout": timeout})
@@ -260,6 +262,7 @@ def build(method: str, url: str, headers: dict, timeout: dict, content=None, dat
                      extensions={"timeout": timeout})
 
 
+@functools.cache
 def _agrees() -> bool:
     """The shortcut builds what the client's own parse builds (checked once per process: a new release
     of the client that stores URLs differently turns it off)."""
@@ -276,31 +279,15 @@ def _agrees() -> bool:
     return same
 
 
-class _Fast:
-    checked: bool | None = None
-
-    def __bool__(self) -> bool:
-        if self.checked is None:
-            self.checked = _agrees()
-        return self.checked
-
-
-_fast = _Fast()
-
 
 def sync_client(timeout, transport=None):
-    h = http()
-    if transport is None:
-        transport = _bound(h.HTTPTransport(), DeadlineBackend)
-    return h.Client(timeout=timeout, follow_redirects=False, transport=transport)
+    """A client over :func:`sync_transport` (for senders that want the client's API: event sinks, the
+    sandbox's webhooks)."""
+    return http().Client(timeout=timeout, follow_redirects=False, transport=sync_transport(transport))
 
 
 def async_client(timeout, transport=None):
-    h = http()
-    if transport is None:
-        limits = h.Limits(max_connections=ASYNC_POOL, max_keepalive_connections=50)
-        transport = _bound(h.AsyncHTTPTransport(limits=limits), AsyncDeadlineBackend)
-    return h.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport)
+    return http().AsyncClient(timeout=timeout, follow_redirects=False, transport=async_transport(transport))
 
 
 def _too_late() -> bool:
