@@ -29,6 +29,15 @@ class _LoopClient:
     def __init__(self, transport, semaphore, routes) -> None:
         self.transport, self.semaphore, self.keeper, self.routes = transport, semaphore, None, routes
 
+    def for_url(self, url: str):
+        """The transport ``url``'s request goes through: a proxy's (proxies.py) or the direct one."""
+        return self.transport if self.routes is None else (self.routes.pick(url) or self.transport)
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+        for proxied in self.routes.all() if self.routes is not None else ():
+            await proxied.aclose()
+
 
 class HTTPSession:
     def __init__(self, timeout: Any, transport: Any, max_response: int, tokens) -> None:
@@ -105,7 +114,7 @@ class HTTPSession:
 
     async def asend(self, ev: Send) -> Answer:
         entry = await self._async()
-        transport = entry.transport if entry.routes is None else (entry.routes.pick(ev.url) or entry.transport)
+        transport = entry.for_url(ev.url)
         async with entry.semaphore:
             mark = attempt_deadline.set(ev.deadline)
             try:
@@ -116,8 +125,7 @@ class HTTPSession:
                 attempt_deadline.reset(mark)
 
     async def _afetch(self, url: str, headers: dict, body: bytes) -> tuple[int, bytes]:
-        entry = await self._async()
-        transport = entry.transport if entry.routes is None else (entry.routes.pick(url) or entry.transport)
+        transport = (await self._async()).for_url(url)
         mark = attempt_deadline.set(time.monotonic() + attempt_seconds(self.timeout))
         try:
             resp = await transport.handle_async_request(build("POST", url, headers, self._timeouts, body))
@@ -144,12 +152,8 @@ class HTTPSession:
             import asyncio  # lazily: building tool definitions never needs it
             loop = asyncio.get_running_loop()
             entry = self._loops.pop(loop, None)
-            if entry is not None:
-                await entry.transport.aclose()
-                for proxied in entry.routes.all() if entry.routes is not None else ():
-                    await proxied.aclose()
-                if entry.keeper is not None:
-                    await entry.keeper.aclose()
+            if entry is not None:   # the keeper closes the entry's transports as it ends
+                await (entry.keeper.aclose() if entry.keeper is not None else entry.aclose())
         finally:
             self.close()
 
@@ -159,6 +163,4 @@ async def _close_with_loop(entry: _LoopClient):
     try:
         yield
     finally:
-        await entry.transport.aclose()
-        for proxied in entry.routes.all() if entry.routes is not None else ():
-            await proxied.aclose()
+        await entry.aclose()
