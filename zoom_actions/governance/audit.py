@@ -233,9 +233,6 @@ class AuditLog:
         finally:
             self._mutex.release()
 
-    def _after_fork_in_child(self) -> None:
-        self._forked()
-
     def _write(self, items: list) -> list[dict]:
         return self._append_jsonl(items) if self.jsonl else self._append_sqlite(items)
 
@@ -412,13 +409,9 @@ def _before_fork() -> None:
 def _after_fork(side: str) -> None:
     held, _forking[:] = list(_forking), []
     for audit in held:
-        audit._after_fork_in_parent() if side == "parent" else audit._after_fork_in_child()
+        audit._after_fork_in_parent() if side == "parent" else audit._forked()
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(before=_before_fork, after_in_parent=lambda: _after_fork("parent"),
                         after_in_child=lambda: _after_fork("child"))
-
-
-def now_ms() -> float:
-    return time.perf_counter() * 1000
