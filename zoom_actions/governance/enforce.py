@@ -177,14 +177,21 @@ class Governor:
     def record_tool(self, entry: dict, params: dict, decision: Decision, envelope: dict, started: float) -> None:
         if self.audit is None:
             return
+        self._record(entry["name"], entry, decision.agent or None, params, decision, envelope, started,
+                     title=entry["name"].replace("_", " "), connection=None, approver=None,
+                     outcome="read" if decision.effect == "allow" else "refused", status=None, code=None,
+                     result_id=None)
+
+    def _record(self, name: str, entry: dict, agent: str | None, params: dict, decision: Decision,
+                envelope: dict, started: float, **what) -> None:
+        """One audit record: who, which action, the params masked (secrets, and the fields the agent's
+        rules mark personal), the decision, the outcome (``what``), latency and the error."""
+        personal = self.policy.masked(agent or "", name, entry) if self.policy else set()
         error = envelope.get("error") or ""
-        personal = self.policy.masked(decision.agent, entry["name"], entry) if self.policy else set()
         self.audit.append(
-            agent=decision.agent or None, action=entry["name"], title=entry["name"].replace("_", " "),
-            connection=None, params=mask_params(params, personal), decision=decision.effect, rule=decision.rule,
-            reason=decision.reason, approver=None, outcome="read" if decision.effect == "allow" else "refused",
-            successful=bool(envelope.get("successful")), status=None, code=None, result_id=None,
-            latency_ms=round((time.perf_counter() - started) * 1000, 2), error=error[:300] or None)
+            agent=agent, action=name, params=mask_params(params, personal), decision=decision.effect,
+            rule=decision.rule, reason=decision.reason, successful=bool(envelope.get("successful")),
+            latency_ms=round((time.perf_counter() - started) * 1000, 2), error=error[:300] or None, **what)
 
     # --- after: record ----------------------------------------------------------------------
 
@@ -197,21 +204,18 @@ class Governor:
             call = {"t0": time.perf_counter(), "params": {}, "agent": self.agent_now(), "approver": None,
                     "decision": Decision("invalid", self.agent_now() or "", None, "the input did not validate")}
         decision: Decision = call["decision"]
-        personal = self.policy.masked(call["agent"] or "", action["name"], self.catalog.entry(action["name"])) \
-            if self.policy else set()
         error = env.get("error") or ""
         sent = not call.get("dry_run") and decision.effect not in ("deny", "invalid") \
             and "Nothing was sent" not in error \
             and "nothing was sent" not in error
         data = env.get("data") if isinstance(env.get("data"), dict) else {}
-        self.audit.append(
-            agent=call["agent"], action=action["name"], title=action.get("title"),
-            connection=getattr(self.toolkit, "connection", None), params=mask_params(call["params"], personal),
-            decision=decision.effect, rule=decision.rule, reason=decision.reason, approver=call["approver"],
-            outcome="dry-run" if call.get("dry_run") else ("sent" if sent else "refused"),
-            successful=bool(env.get("successful")), status=_status(error, env), code=_code(error),
-            result_id=data.get("id") if isinstance(data.get("id"), (str, int)) else None,
-            latency_ms=round((time.perf_counter() - call["t0"]) * 1000, 2), error=error[:300] or None)
+        name = action["name"]
+        self._record(name, self.catalog.entry(name), call["agent"], call["params"], decision, env, call["t0"],
+                     title=action.get("title"), connection=getattr(self.toolkit, "connection", None),
+                     approver=call["approver"],
+                     outcome="dry-run" if call.get("dry_run") else ("sent" if sent else "refused"),
+                     status=_status(error, env), code=_code(error),
+                     result_id=data.get("id") if isinstance(data.get("id"), (str, int)) else None)
         return None
 
 
