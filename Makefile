@@ -1,11 +1,13 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Stoplight Prism for the contract check, pinned in contract/package-lock.json (see `contract:` below)
+PRISM := contract/node_modules/.bin/prism
 export ZOOM_SPEC_DIR ?= $(abspath ../shared/zoom-openapi)
 
 .PHONY: install generate models docs test bench clean contract dist load inspector
 
-install: $(BIN)/zoom-actions generate inspector
+install: $(BIN)/zoom-actions generate inspector $(PRISM)
 
 $(BIN)/zoom-actions: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +47,6 @@ dist: $(BIN)/zoom-actions
 
 # Contract check against Zoom's own specs served by Stoplight Prism (pinned in
 # contract/package-lock.json, installed under contract/node_modules, never globally).
-PRISM := contract/node_modules/.bin/prism
 
 $(PRISM): contract/package.json contract/package-lock.json
 	cd contract && npm ci --no-audit --no-fund --loglevel=error

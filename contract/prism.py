@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import random
 import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 CONTRACT_DIR = Path(__file__).resolve().parent
 PRISM_BIN = CONTRACT_DIR / "node_modules" / ".bin" / "prism"
@@ -32,7 +33,27 @@ def prism_bin() -> Path:
     return PRISM_BIN
 
 
+def _ephemeral_low() -> int:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
+    """A port nothing listens on, below the kernel's ephemeral range when there is room: a port from
+    ``bind(0)``, closed and handed to Prism, can be taken meanwhile by any outgoing connection (the
+    readiness probes of 45 Prisms open many), and Prism then exits with EADDRINUSE."""
+    low = _ephemeral_low()
+    for _ in range(200 if low > 12000 else 0):
+        port = random.randrange(10000, low)
+        with socket.socket() as s:
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
@@ -45,6 +66,8 @@ class PrismServer:
     process: subprocess.Popen
     log_path: Path
     started_in: float = 0.0
+    relaunches: int = 0
+    relaunch: Callable[[], tuple[int, subprocess.Popen, Path]] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
@@ -58,17 +81,18 @@ class PrismServer:
 
 
 def _answers(port: int) -> bool:
+    conn = http.client.HTTPConnection(HOST, port, timeout=2)
     try:
-        conn = http.client.HTTPConnection(HOST, port, timeout=2)
         conn.request("GET", "/__prism_ready_probe__")
         conn.getresponse().read()
-        conn.close()
         return True
     except OSError:
         return False
+    finally:
+        conn.close()
 
 
-def start(spec: Path, log_dir: Path, *, dynamic: bool = False) -> PrismServer:
+def _launch(spec: Path, log_dir: Path, dynamic: bool) -> tuple[int, subprocess.Popen, Path]:
     port = free_port()
     log_path = log_dir / f"prism-{spec.stem}-{port}.log"
     args = [str(prism_bin()), "mock", "--host", HOST, "--port", str(port), "--errors", "false",
@@ -80,7 +104,18 @@ def start(spec: Path, log_dir: Path, *, dynamic: bool = False) -> PrismServer:
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             cwd=CONTRACT_DIR, env={**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0"})
     log.close()
-    return PrismServer(spec, port, proc, log_path)
+    return port, proc, log_path
+
+
+def start(spec: Path, log_dir: Path, *, dynamic: bool = False) -> PrismServer:
+    port, proc, log_path = _launch(spec, log_dir, dynamic)
+    server = PrismServer(spec, port, proc, log_path)
+    server.relaunch = lambda: _launch(spec, log_dir, dynamic)
+    return server
+
+
+def _port_was_taken(server: PrismServer) -> bool:
+    return "EADDRINUSE" in server.log_tail(40)
 
 
 def wait_ready(servers: list[PrismServer], timeout: float = 120.0) -> None:
@@ -89,6 +124,10 @@ def wait_ready(servers: list[PrismServer], timeout: float = 120.0) -> None:
     while pending:
         for s in list(pending):
             if s.process.poll() is not None:
+                if s.relaunch is not None and s.relaunches < 3 and _port_was_taken(s):
+                    s.port, s.process, s.log_path = s.relaunch()   # taken between our choice and Prism's bind
+                    s.relaunches += 1
+                    continue
                 raise PrismUnavailable(f"Prism exited ({s.process.returncode}) serving {s.spec}:\n{s.log_tail()}")
             if _answers(s.port):
                 s.started_in = time.monotonic() - t0

@@ -74,26 +74,30 @@ def redis_url(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail("redis-server is missing under CI: .ci/run installs Debian's redis-server", pytrace=False)
         pytest.skip("redis-server is not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    from tests.ports import unused_port
     work = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(work), "--protected-mode", "yes"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as c:
-                c.sendall(b"PING\r\n")
-                if c.recv(16).startswith(b"+PONG"):
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
+    for attempt in range(3):   # a port taken between the choice and redis-server's bind: another port
+        port = unused_port()
+        proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                                 "no", "--dir", str(work), "--protected-mode", "yes"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as c:
+                    c.sendall(b"PING\r\n")
+                    if c.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            time.sleep(0.05)
+        else:
             proc.kill()
-            pytest.fail("redis-server did not start", pytrace=False)
-        time.sleep(0.05)
+            proc.wait(10)
+            continue
+        break
+    else:
+        pytest.fail("redis-server did not start on any of 3 ports", pytrace=False)
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     proc.wait(10)

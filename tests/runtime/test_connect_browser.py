@@ -19,6 +19,7 @@ from zoom_actions import Toolkit
 from zoom_actions.connect_app import connect_app
 from zoom_actions.oauth import OAuthApp
 from zoom_actions.sandbox.oauth import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from tests.ports import unused_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -93,10 +94,7 @@ def test_deny_and_a_forged_state_store_nothing(browser, web_app, conns):
 
 
 def test_a_cli_user_connects_with_zoom_actions_connect(browser, sandbox, conns, tmp_path):
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = unused_port()
     env = {**os.environ, "ZOOM_CLIENT_ID": SANDBOX_CLIENT_ID, "ZOOM_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
            "ZOOM_ACTIONS_STORE": conns.store.url}
     proc = subprocess.Popen([sys.executable, "-m", "zoom_actions", "connect", "laptop", "--no-browser", "--port",
