@@ -81,7 +81,7 @@ def matrix(texts: list[str], cache: Path | None):
     return vectors
 
 
-_KEEP = 4   # vector files kept: a few catalogs (or versions) side by side, not every one ever built
+_KEEP = 6   # vector files kept (two per catalog: actions and phrases): a few catalogs side by side, not every one
 
 
 def _prune(directory: Path, keep: Path) -> None:

@@ -241,8 +241,8 @@ def _stem_keys(mapping: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]
 
 
 _FIELD_WEIGHTS = {"name": 3.0, "title": 2.5, "tags": 1.5, "short": 1.5, "path": 1.2, "params": 0.4,
-                  "ops": 1.2, "desc": 0.5, "fields": 0.15}
-_UNMEASURED = {"fields"}   # a settings body's hundred names: matched, but not counted in the length
+                  "ops": 1.2, "desc": 0.5, "fields": 0.15, "phrases": 1.0}
+_UNMEASURED = {"fields", "phrases"}   # a settings body's hundred names: matched, but not counted in the length
 _K1, _B = 1.2, 0.6
 _DASHBOARD_FACTOR = 0.8   # a task that does not ask for the dashboard wants the meeting's own action
 _DASHBOARD_WORDS = {"dashboard", "metric", "qos", "quality", "health", "crc"}
@@ -370,13 +370,14 @@ def _fields(name: str, entry: dict, seen: dict[str, list[str]], extra: dict | No
         "ops": tokens((extra or {}).get("operations") or ""),
         "desc": tokens((extra or {}).get("description") or ""),
         "fields": tokens((extra or {}).get("fields") or ""),
+        "phrases": tokens(" . ".join((extra or {}).get("phrases") or ())),
     }
 
 
 def _field_words(fields: dict[str, list[str]]) -> dict[str, frozenset[str]]:
     out = {"named": frozenset(fields["name"] + fields["title"]), "short": frozenset(fields["short"]),
            "desc": frozenset(fields["desc"]), "path": frozenset(fields["path"]), "ops": frozenset(fields["ops"]),
-           "params": frozenset(fields["params"])}
+           "params": frozenset(fields["params"]), "phrases": frozenset(fields["phrases"])}
     out["any"] = frozenset().union(*out.values())
     return out
 

@@ -18,7 +18,7 @@ Features of a candidate, for one task:
 - ``said_*``: the share of the task's words (weighted as the lexical stage
   weighs them, synonyms included) found in its name and title, its summary,
   its description, its path, the operations it selects, its parameter names,
-  and in any of these;
+  its phrasebook phrases (``zoom_actions.phrasebook``), and in any of these;
 - ``product``: how strongly the task names its product; ``elsewhere``: the
   task names a product and this is not it; ``core``: the task names none and
   this is Meetings or Users; ``master``: a master-account twin (+1 when the
@@ -34,13 +34,13 @@ from typing import Iterable
 
 TOP = 30   # candidates of the first stage that are re-ordered
 FEATURES = ("fused", "first", "lexical", "semantic", "said_named", "said_short", "said_desc", "said_path",
-            "said_ops", "said_params", "said_any", "product", "elsewhere", "core", "master", "workflow",
-            "useful", "verb")
-_FIELDS = ("named", "short", "desc", "path", "ops", "params", "any")
-# fitted by ``fit`` on search_tasks_tuning, _tuning2 and _tuning3 (l2 = 0.03); see the module docstring
+            "said_ops", "said_params", "said_phrases", "said_any", "product", "elsewhere", "core", "master",
+            "workflow", "useful", "verb")
+_FIELDS = ("named", "short", "desc", "path", "ops", "params", "phrases", "any")
+# fitted by ``fit`` on search_tasks_tuning, _tuning2, _tuning3 and _tuning4 (l2 = 0.03); see the module docstring
 WEIGHTS = dict(zip(FEATURES, (
-    2.396, 1.469, 1.198, 1.462, 0.543, 0.8253, -0.2292, 1.447, 3.697, 0.3873, 1.371, 0.6238, -0.289, 0.5829,
-    1.13, 0.2142, 0.105, 1.202,
+    2.486, 1.206, 1.032, 3.368, 0.6699, 0.6439, 0.06117, 0.8454, 2.327, 0.23, 0.9682, 1.522, 0.3698, -0.1316,
+    0.2339, 1.237, 0.795, -0.01714, 0.7276,
 )))
 
 

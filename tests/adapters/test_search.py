@@ -1,15 +1,15 @@
 """``search``: natural-language tasks -> action names, offline.
 
-Five hand-labeled sets: ``search_tasks.json`` (used while building the first,
+Seven hand-labeled sets: ``search_tasks.json`` (used while building the first,
 lexical ranker) and ``search_tasks_heldout.json`` (written after it was
 frozen), scored on the default selection; ``search_tasks_untouched.json``
 (written before the hybrid ranker, never edited, read or tuned on since: only
 its aggregate recall is ever printed), ``search_tasks_tuning.json`` (used to
-tune the hybrid ranker), ``search_tasks_tuning2.json`` and
-``search_tasks_tuning3.json`` (each written and measured before a round of
-tuning, then used for it; the re-ranker's weights are fitted on the three
-tuning sets), scored on the full catalog, every product and the
-master-account APIs included."""
+tune the hybrid ranker), ``search_tasks_tuning2.json``,
+``search_tasks_tuning3.json`` and ``search_tasks_tuning4.json`` (each written
+and measured before a round of tuning, then used for it; the re-ranker's
+weights are fitted on the four tuning sets), scored on the full catalog,
+every product and the master-account APIs included."""
 
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ from zoom_actions.search import Index, index_for, named_products, search, stem, 
 
 HERE = Path(__file__).parent
 OLD_SETS = ("search_tasks.json", "search_tasks_heldout.json")
-NEW_SETS = ("search_tasks_untouched.json", "search_tasks_tuning.json", "search_tasks_tuning2.json",
-            "search_tasks_tuning3.json")
-TUNING_SETS = ("search_tasks_tuning.json", "search_tasks_tuning2.json", "search_tasks_tuning3.json")
+TUNING_SETS = ("search_tasks_tuning.json", "search_tasks_tuning2.json", "search_tasks_tuning3.json",
+               "search_tasks_tuning4.json")
+NEW_SETS = ("search_tasks_untouched.json", *TUNING_SETS)
 
 
 def _tasks(file: str) -> list[dict]:
@@ -68,23 +68,26 @@ def test_labeled_tasks_are_valid(catalog):
 
 
 def test_recall_on_the_untouched_half_does_not_regress(catalog):
-    """0.754 @1, 0.924 @5 after the third round (on search_tasks_tuning3.json: everyday verbs, relative
+    """0.801 @1, 0.971 @5 after the fourth round (the phrasebook, ``zoom_actions.phrasebook``: everyday
+    phrasings of each action, matched by words and by meaning; the re-ranker refitted on four sets); 0.754,
+    0.924 after the third round (on search_tasks_tuning3.json: everyday verbs, relative
     clauses, Zoom's other names for things, the re-ranker); 0.731, 0.889 after the second (on
     search_tasks_tuning2.json: action documents' operations and descriptions, the task's grammar, agents'
     vocabulary); 0.620, 0.813 once the hybrid ranker was frozen; the first, lexical ranker: 0.515, 0.713."""
     r1, r5, n = _recall(catalog, "search_tasks_untouched.json")
     print(f"\nsearch_tasks_untouched.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert r1 >= 0.74 and r5 >= 0.91
+    assert r1 >= 0.78 and r5 >= 0.96
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15's targets are not met on the untouched half: 0.754 @1, 0.924 @5")
+@pytest.mark.xfail(strict=True, reason="issue 15's recall@1 target is not met on the untouched half: 0.801 @1 "
+                   "(0.85 wanted), 0.971 @5")
 def test_recall_on_the_untouched_half_meets_the_targets(catalog):
     r1, r5, _ = _recall(catalog, "search_tasks_untouched.json")
     assert r1 >= 0.85 and r5 >= 0.97
 
 
 def test_recall_on_the_tuning_half(catalog):
-    """0.921 @1, 1.000 @5 after the second round; 0.927, 1.000 after the third."""
+    """0.921 @1, 1.000 @5 after the second round; 0.927, 1.000 after the third; 0.952, 1.000 after the fourth."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning.json")
     print(f"\nsearch_tasks_tuning.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
     assert r1 >= 0.9 and r5 >= 0.98
@@ -92,19 +95,28 @@ def test_recall_on_the_tuning_half(catalog):
 
 def test_recall_on_the_second_tuning_set(catalog):
     """Measured before the second round of tuning: 0.564 @1, 0.847 @5; after it 0.761, 0.951; after the
-    third 0.816, 0.988."""
+    third 0.816, 0.988; after the fourth 0.896, 1.000."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning2.json")
     print(f"\nsearch_tasks_tuning2.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert n >= 120 and r1 >= 0.80 and r5 >= 0.97
+    assert n >= 120 and r1 >= 0.86 and r5 >= 0.98
 
 
 def test_recall_on_the_third_tuning_set(catalog):
     """Measured before the third round of tuning: 0.438 @1, 0.692 @5 (harder than the others: written
     across every product, in users' words, by reading the catalog for every action that does the job);
-    after it 0.584, 0.854."""
+    after it 0.584, 0.854; after the fourth 0.692, 0.962."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning3.json")
     print(f"\nsearch_tasks_tuning3.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert n >= 120 and r1 >= 0.57 and r5 >= 0.84
+    assert n >= 120 and r1 >= 0.67 and r5 >= 0.94
+
+
+def test_recall_on_the_fourth_tuning_set(catalog):
+    """Measured before the fourth round (written blind to the ranker and the phrasebook, half on meetings,
+    users, reports and settings, half across the other products): 0.531 @1, 0.756 @5 with the third round's
+    ranker, 0.644, 0.906 with the phrasebook before this set was used; after the fourth round 0.662, 0.912."""
+    r1, r5, n = _recall(catalog, "search_tasks_tuning4.json")
+    print(f"\nsearch_tasks_tuning4.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
+    assert n >= 150 and r1 >= 0.64 and r5 >= 0.89
 
 
 def test_recall_on_the_labeled_set(catalog):
@@ -244,7 +256,7 @@ def test_fit_learns_which_feature_tells_right_from_wrong():
 
 
 def test_the_shipped_weights_are_what_fit_gives_on_the_tuning_sets(catalog):
-    """The weights in ``zoom_actions.rerank`` come from ``fit`` on the three tuning sets (and nothing else:
+    """The weights in ``zoom_actions.rerank`` come from ``fit`` on the four tuning sets (and nothing else:
     the untouched half stays untouched). A change to the first stage must refit them
     (``python -m zoom_actions.rerank tests/adapters/search_tasks_tuning*.json``)."""
     tasks = [t for file in TUNING_SETS for t in _tasks(file)]
