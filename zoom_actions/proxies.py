@@ -10,7 +10,11 @@ when the toolkit builds its own transport: one passed in
 
 :class:`ProxyRoutes` picks the transport for a URL: a proxy's (made on first
 use, bounded by the attempt's deadline like the direct one) or None, for the
-direct pool. The proxy's password is masked like any secret.
+direct pool. The proxy's password is masked like any secret, and a request
+that fails to get through a proxy says which proxy (without its password)
+and where it was configured. :class:`Routed` puts the same choice behind one
+transport, for the senders that use a client's API (event forwarding, the
+sandbox's webhooks).
 """
 
 from __future__ import annotations
@@ -81,8 +85,91 @@ class ProxyRoutes:
             with self._lock:
                 transport = self._transports.get(proxy)
                 if transport is None:
-                    transport = self._transports[proxy] = self._make(proxy)
+                    transport = self._transports[proxy] = Proxied(self._make(proxy), proxy)
         return transport
 
     def all(self) -> list:
         return list(self._transports.values())
+
+
+def shown(proxy: str) -> str:
+    """A proxy URL as it may be shown: scheme, host and port, never its credentials."""
+    parts = urlsplit(proxy)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+
+
+class Proxied:
+    """A proxy's transport whose failures to connect say so: "... (through the proxy http://proxy:3128,
+    from HTTPS_PROXY / HTTP_PROXY / ALL_PROXY)". The error keeps its type, so what retries it still does."""
+
+    __slots__ = ("inner", "proxy")
+
+    def __init__(self, inner, proxy: str) -> None:
+        self.inner, self.proxy = inner, proxy
+
+    def _explained(self, exc: Exception) -> Exception:
+        note = f"through the proxy {shown(self.proxy)}, from HTTPS_PROXY / HTTP_PROXY / ALL_PROXY; NO_PROXY " \
+               "lists hosts that go direct"
+        return type(exc)(f"{exc} ({note})" if str(exc) else note)
+
+    def handle_request(self, request):
+        try:
+            return self.inner.handle_request(request)
+        except _connect_errors() as exc:
+            raise self._explained(exc) from exc
+
+    async def handle_async_request(self, request):
+        try:
+            return await self.inner.handle_async_request(request)
+        except _connect_errors() as exc:
+            raise self._explained(exc) from exc
+
+    def close(self) -> None:
+        self.inner.close()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def _connect_errors() -> tuple:
+    from .transport import http
+    httpx = http()
+    return (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError)
+
+
+class Routed:
+    """One transport over a direct one and the environment's proxies, as :class:`ProxyRoutes` picks for each
+    request's URL: what a client (``httpx2.Client(transport=...)``, which then reads no proxy of its own) is
+    given by :func:`zoom_actions.transport.sync_client` and ``async_client``."""
+
+    def __init__(self, direct, routes: ProxyRoutes) -> None:
+        self.direct, self.routes = direct, routes
+
+    def _for(self, request):
+        return self.routes.pick(str(request.url)) or self.direct
+
+    def handle_request(self, request):
+        return self._for(request).handle_request(request)
+
+    async def handle_async_request(self, request):
+        return await self._for(request).handle_async_request(request)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
+
+    def close(self) -> None:
+        for t in (self.direct, *self.routes.all()):
+            t.close()
+
+    async def aclose(self) -> None:
+        for t in (self.direct, *self.routes.all()):
+            await t.aclose()

@@ -282,11 +282,21 @@ def _agrees() -> bool:
 
 def sync_client(timeout, transport=None):
     """A client over :func:`sync_transport` (for senders that want the client's API: event sinks, the
-    sandbox's webhooks)."""
+    sandbox's webhooks), through the environment's proxies when the transport is ours (:mod:`.proxies`)."""
+    if transport is None:
+        from .proxies import ProxyRoutes, Routed
+        routes = ProxyRoutes.from_environment(lambda url: sync_transport(proxy=url))
+        if routes is not None:
+            transport = Routed(sync_transport(), routes)
     return http().Client(timeout=timeout, follow_redirects=False, transport=sync_transport(transport))
 
 
 def async_client(timeout, transport=None):
+    if transport is None:
+        from .proxies import ProxyRoutes, Routed
+        routes = ProxyRoutes.from_environment(lambda url: async_transport(proxy=url))
+        if routes is not None:
+            transport = Routed(async_transport(), routes)
     return http().AsyncClient(timeout=timeout, follow_redirects=False, transport=async_transport(transport))
 
 

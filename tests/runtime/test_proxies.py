@@ -103,3 +103,44 @@ def test_a_transport_passed_in_is_used_as_it_is(proxy):
     with _zoom(transport=transport) as tk:
         assert tk.execute("ZOOM_GET_A_MEETING", {"meetingId": 1})["successful"]
     assert len(seen) == 1 and proxy.seen == []
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_call_the_proxy_refuses_names_the_proxy_but_not_its_password(proxy, mode):
+    with _zoom() as tk:
+        env = tk.execute("ZOOM_GET_A_MEETING", {"meetingId": 1}) if mode == "sync" else \
+            asyncio.run(tk.aexecute("ZOOM_GET_A_MEETING", {"meetingId": 1}))
+    assert not env["successful"]
+    assert f"through the proxy http://127.0.0.1:{proxy.port}, from HTTPS_PROXY" in env["error"], env["error"]
+    assert PROXY_PASSWORD not in str(env) and "agent:" not in str(env)
+
+
+def test_a_proxy_nobody_listens_on_is_named_in_the_connect_error(monkeypatch):
+    from tests.ports import unused_port
+    port = unused_port()
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://agent:{PROXY_PASSWORD}@127.0.0.1:{port}")
+    with _zoom() as tk:
+        env = tk.execute("ZOOM_GET_A_MEETING", {"meetingId": 1})
+    assert "could not connect to Zoom" in env["error"] and "Nothing reached Zoom" in env["error"]
+    assert f"through the proxy http://127.0.0.1:{port}" in env["error"] and PROXY_PASSWORD not in env["error"]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_event_forwarding_goes_through_the_environment_s_proxy(proxy, mode, tmp_path):
+    """Forward builds its own client: it reads HTTPS_PROXY as the runtime does (a client given a transport
+    reads no proxy of its own)."""
+    from zoom_actions.events import from_webhook
+    from zoom_actions.events.sinks import Forward
+    sink = Forward("https://hooks.example.test/zoom", "whsec_" + base64.b64encode(b"k" * 24).decode(),
+                   max_attempts=1, timeout=5, max_elapsed=5)
+    event = from_webhook({"event": "meeting.started", "event_ts": 1767225600000, "payload": {"object": {"id": 1}}})
+    try:
+        with pytest.raises(Exception) as raised:
+            sink.deliver(event) if mode == "sync" else asyncio.run(sink.adeliver(event))
+    finally:
+        sink.close()
+    (line, headers), = proxy.seen
+    assert line == "CONNECT hooks.example.test:443 HTTP/1.1"
+    assert "through the proxy" in str(raised.value) and PROXY_PASSWORD not in str(raised.value)

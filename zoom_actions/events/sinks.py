@@ -209,7 +209,12 @@ class Forward:
 
     def _settle(self, event: Event, verdict: str, attempts: int, status: int | None,
                 error: BaseException | None) -> None:
-        what = f"HTTP {status}" if error is None else type(error).__name__
+        if error is None:
+            what = f"HTTP {status}"
+        else:   # the error's own words say what failed (a proxy that refused, a name not found), secrets masked
+            from ..redact import scrub
+            text = scrub(str(error))
+            what = f"{type(error).__name__}: {text[:300]}" if text else type(error).__name__
         if verdict == "delivered":
             self.stats["delivered"] += 1
             self._failed_runs, self._cool_until = 0, 0.0
