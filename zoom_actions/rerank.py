@@ -19,6 +19,7 @@ Features of a candidate, for one task:
   weighs them, synonyms included) found in its name and title, its summary,
   its description, its path, the operations it selects, its parameter names,
   its phrasebook phrases (``zoom_actions.phrasebook``), and in any of these;
+  ``phrase_best``: the share found in its best single phrase;
 - ``product``: how strongly the task names its product; ``elsewhere``: the
   task names a product and this is not it; ``core``: the task names none and
   this is Meetings or Users; ``master``: a master-account twin (+1 when the
@@ -34,13 +35,13 @@ from typing import Iterable
 
 TOP = 30   # candidates of the first stage that are re-ordered
 FEATURES = ("fused", "first", "lexical", "semantic", "said_named", "said_short", "said_desc", "said_path",
-            "said_ops", "said_params", "said_phrases", "said_any", "product", "elsewhere", "core", "master",
-            "workflow", "useful", "verb")
+            "said_ops", "said_params", "said_phrases", "said_any", "phrase_best", "product", "elsewhere", "core",
+            "master", "workflow", "useful", "verb")
 _FIELDS = ("named", "short", "desc", "path", "ops", "params", "phrases", "any")
 # fitted by ``fit`` on search_tasks_tuning, _tuning2, _tuning3 and _tuning4 (l2 = 0.03); see the module docstring
 WEIGHTS = dict(zip(FEATURES, (
-    2.486, 1.206, 1.032, 3.368, 0.6699, 0.6439, 0.06117, 0.8454, 2.327, 0.23, 0.9682, 1.522, 0.3698, -0.1316,
-    0.2339, 1.237, 0.795, -0.01714, 0.7276,
+    2.419, 1.326, 0.9924, 3.156, 0.5613, 0.792, 0.1432, 0.7289, 2.466, 0.2278, 0.9231, 1.413, 0.5658, 0.2404,
+    -0.03557, 0.2754, 1.19, 0.5799, -0.02537, 0.7392,
 )))
 
 
@@ -61,10 +62,12 @@ def features(index, query: str, ranked: list[int], fused: dict[int, float], lexi
     for r, i in enumerate(ranked):
         words = index.lexical.words[i]
         said = [sum(w for t, w in terms.items() if t in words[f]) / total for f in _FIELDS]
+        phrase_best = max((sum(w for t, w in terms.items() if t in pw) for pw in index.phrase_words[i]),
+                          default=0.0) / total
         hit = max((named.get(p, 0.0) for p in index.products[i]), default=0.0) if named else 0.0
         rows.append([
             fused[i] / best, 1.0 / (r + 1), lexical.get(i, 0.0) / best_lexical,
-            float(cosines[i]) - best_cosine if cosines is not None else 0.0, *said,
+            float(cosines[i]) - best_cosine if cosines is not None else 0.0, *said, phrase_best,
             hit, float(bool(named) and not hit), float(not named and index.products[i][0] in _CORE_PRODUCTS),
             float(index.master[i]) * (1.0 if master_asked else -1.0), float(index.workflow[i]), index.usefulness[i],
             math.log(lx.verb_agreement(index.lexical.verbs[i], intent)) if intent else 0.0])
