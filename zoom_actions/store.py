@@ -68,8 +68,42 @@ def open_store(url: str | os.PathLike | None = None) -> Store:
     raise StoreError(f"{ENV}: unknown store {text!r}: use sqlite:///PATH or redis://HOST:PORT/DB")
 
 
+_inherited: list[sqlite3.Connection] = []   # a parent's connections, held in a forked child: never used or closed
+
+
+class ThreadConnections:
+    """A SQLite connection per thread and per process, made by ``opener()`` on first use. A forked child
+    opens its own: no connection crosses a fork (SQLite forbids it; a child closing its copy could run a
+    checkpoint under the parent), and the copy it inherited is kept, unused and unclosed, for the life of
+    the process."""
+
+    def __init__(self, opener) -> None:
+        self._opener, self._local = opener, threading.local()
+
+    def get(self) -> sqlite3.Connection:
+        local = self._local
+        db = getattr(local, "db", None)
+        if db is not None and local.pid != os.getpid():
+            _inherited.append(db)
+            db = None
+        if db is None:
+            db = local.db = self._opener()
+            local.pid = os.getpid()
+        return db
+
+    def close(self) -> None:
+        """Close this thread's connection (one inherited from a parent process is left alone)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            if self._local.pid == os.getpid():
+                db.close()
+            else:
+                _inherited.append(db)
+            self._local.db = None
+
+
 class SQLiteStore:
-    """One SQLite file; a connection per thread."""
+    """One SQLite file; a connection per thread (and per process: :class:`ThreadConnections`)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -80,22 +114,22 @@ class SQLiteStore:
                 self.path.touch(mode=0o600)   # may hold hashes and ciphertext: the user's alone
         except OSError as exc:
             raise StoreError(f"cannot create the store {self.path}: {exc.strerror or exc}") from None
-        self._local = threading.local()
+        self._connections = ThreadConnections(self._open)
         with self._conn() as db:
             db.execute("CREATE TABLE IF NOT EXISTS records (namespace TEXT NOT NULL, key TEXT NOT NULL, "
                        "value TEXT NOT NULL, PRIMARY KEY (namespace, key))")
 
+    def _open(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA busy_timeout=30000")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+        return db
+
     def _conn(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            try:
-                db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA busy_timeout=30000")
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot open the store {self.path}: {exc}") from None
-            self._local.db = db
-        return _Transaction(db)  # type: ignore[return-value]
+        return _Transaction(self._connections.get())  # type: ignore[return-value]
 
     def get(self, namespace: str, key: str) -> dict | None:
         with self._conn() as db:
@@ -153,10 +187,7 @@ class SQLiteStore:
                         thread_local=False)
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self._connections.close()
 
 
 class _Transaction:

@@ -19,7 +19,8 @@ class EventLog:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        from ..store import ThreadConnections
+        self._connections = ThreadConnections(self._open)
         db = self._db()
         db.executescript("""
             CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, dedupe_key TEXT NOT NULL UNIQUE,
@@ -28,14 +29,15 @@ class EventLog:
                                                    PRIMARY KEY (handler, seq));
         """)
 
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")   # on disk before the 200
-            self._local.db = db
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")   # on disk before the 200
         return db
+
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection (a forked child opens its own: ``zoom_actions.store.ThreadConnections``)."""
+        return self._connections.get()
 
     def append(self, event: Event) -> int | None:
         """The event's sequence number, or None when its dedupe key is already in the log."""
@@ -77,7 +79,4 @@ class EventLog:
         return True
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self._connections.close()
