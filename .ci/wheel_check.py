@@ -89,6 +89,8 @@ def main(wheel: str) -> int:
         print(tk.execute("ZOOM_LIST_MEETINGS", {"userId": "me"})["successful"])
     """)
     check(run(py, "-c", code).stdout.strip() == "True", "`from zoom_actions import Toolkit` and the typed action and event models work")
+    book = run(py, "-c", "from zoom_actions import phrasebook; print(len(phrasebook.entries()))").stdout.strip()
+    check(int(book) > 1500, f"the wheel carries search's phrasebook ({book} actions)")
 
     # a missing catalog says what to run, and that command works
     empty = work / "empty-catalog"
