@@ -68,15 +68,16 @@ def test_labeled_tasks_are_valid(catalog):
 
 
 def test_recall_on_the_untouched_half_does_not_regress(catalog):
-    """0.830 @1, 0.977 @5 after the fourth round (the phrasebook, ``zoom_actions.phrasebook``: everyday
-    phrasings of each action, matched by words and by meaning; the re-ranker refitted on four sets; 0.801,
-    0.971 with its first pass alone); 0.754, 0.924 after the third round (on search_tasks_tuning3.json: everyday verbs, relative
+    """0.836 @1, 0.988 @5 after the fourth round (the phrasebook, ``zoom_actions.phrasebook``: everyday
+    phrasings of each action, matched by words and by meaning; the re-ranker refitted on four sets with a
+    lighter penalty chosen by cross-validation; 0.801, 0.971 with the phrasebook's first pass alone, 0.830,
+    0.977 with both passes at the old penalty); 0.754, 0.924 after the third round (on search_tasks_tuning3.json: everyday verbs, relative
     clauses, Zoom's other names for things, the re-ranker); 0.731, 0.889 after the second (on
     search_tasks_tuning2.json: action documents' operations and descriptions, the task's grammar, agents'
     vocabulary); 0.620, 0.813 once the hybrid ranker was frozen; the first, lexical ranker: 0.515, 0.713."""
     r1, r5, n = _recall(catalog, "search_tasks_untouched.json")
     print(f"\nsearch_tasks_untouched.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert r1 >= 0.81 and r5 >= 0.96
+    assert r1 >= 0.82 and r5 >= 0.97
 
 
 def test_recall_at_five_on_the_untouched_half_meets_the_target(catalog):
@@ -84,7 +85,7 @@ def test_recall_at_five_on_the_untouched_half_meets_the_target(catalog):
     assert r5 >= 0.97
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15's recall@1 target is not met on the untouched half: 0.830 "
+@pytest.mark.xfail(strict=True, reason="issue 15's recall@1 target is not met on the untouched half: 0.836 "
                    "(0.85 wanted)")
 def test_recall_at_one_on_the_untouched_half_meets_the_target(catalog):
     r1, _, _ = _recall(catalog, "search_tasks_untouched.json")
@@ -92,7 +93,7 @@ def test_recall_at_one_on_the_untouched_half_meets_the_target(catalog):
 
 
 def test_recall_on_the_tuning_half(catalog):
-    """0.921 @1, 1.000 @5 after the second round; 0.927, 1.000 after the third; 0.964, 1.000 after the fourth."""
+    """0.921 @1, 1.000 @5 after the second round; 0.927, 1.000 after the third; 0.952, 1.000 after the fourth."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning.json")
     print(f"\nsearch_tasks_tuning.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
     assert r1 >= 0.9 and r5 >= 0.98
@@ -100,29 +101,29 @@ def test_recall_on_the_tuning_half(catalog):
 
 def test_recall_on_the_second_tuning_set(catalog):
     """Measured before the second round of tuning: 0.564 @1, 0.847 @5; after it 0.761, 0.951; after the
-    third 0.816, 0.988; after the fourth 0.902, 1.000."""
+    third 0.816, 0.988; after the fourth 0.914, 1.000."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning2.json")
     print(f"\nsearch_tasks_tuning2.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert n >= 120 and r1 >= 0.88 and r5 >= 0.98
+    assert n >= 120 and r1 >= 0.89 and r5 >= 0.98
 
 
 def test_recall_on_the_third_tuning_set(catalog):
     """Measured before the third round of tuning: 0.438 @1, 0.692 @5 (harder than the others: written
     across every product, in users' words, by reading the catalog for every action that does the job);
-    after it 0.584, 0.854; after the fourth 0.719, 0.951."""
+    after it 0.584, 0.854; after the fourth 0.751, 0.968."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning3.json")
     print(f"\nsearch_tasks_tuning3.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert n >= 120 and r1 >= 0.70 and r5 >= 0.94
+    assert n >= 120 and r1 >= 0.73 and r5 >= 0.95
 
 
 def test_recall_on_the_fourth_tuning_set(catalog):
     """Measured before the fourth round (written blind to the ranker and the phrasebook, half on meetings,
     users, reports and settings, half across the other products): 0.531 @1, 0.756 @5 with the third round's
     ranker, 0.644, 0.906 with the phrasebook's first pass before this set was used; after the fourth round
-    (a second pass of phrases in users' words, the re-ranker refitted on it too) 0.681, 0.950."""
+    (a second pass of phrases in users' words, the re-ranker refitted on it too) 0.725, 0.956."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning4.json")
     print(f"\nsearch_tasks_tuning4.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert n >= 150 and r1 >= 0.66 and r5 >= 0.93
+    assert n >= 150 and r1 >= 0.70 and r5 >= 0.94
 
 
 def test_recall_on_the_labeled_set(catalog):
