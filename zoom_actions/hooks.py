@@ -116,7 +116,7 @@ class Hooks:
 
 def run_sync(value: Any) -> Any:
     """The result of a hook called from synchronous code."""
-    if not inspect.isawaitable(value):
+    if value is None or not inspect.isawaitable(value):   # None: most hooks, and the cheapest test
         return value
     import asyncio  # lazily: building tool definitions never needs it
     try:
@@ -138,9 +138,9 @@ async def run_async(value: Any) -> Any:
 # --- running them around a call -------------------------------------------------------
 
 def _params_or_envelope(plan, clean: dict, result: Any) -> tuple[dict, dict | None]:
-    from .errors import InputError, fail, input_failure
-    if result is None:
+    if result is None:   # before the import below: a function-level import costs a microsecond a call
         return clean, None
+    from .errors import InputError, fail, input_failure
     if is_envelope(result):
         return clean, result
     if not isinstance(result, dict):

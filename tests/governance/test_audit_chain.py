@@ -189,3 +189,30 @@ def test_a_reopened_connection_chains_onto_what_another_wrote_meanwhile(tmp_path
     assert mine.verify() == []
     mine.close()
     other.close()
+
+
+def test_a_record_built_when_written_shows_the_call_as_it_was(tmp_path, server, catalog, monkeypatch):
+    """A record is built off the call's path, when it is written: what it says was taken at the call
+    (the caller changing its params dict afterwards changes nothing), its secrets still masked."""
+    from zoom_actions import Toolkit
+    from zoom_actions.governance import audit
+    monkeypatch.setattr(audit, "LATEST", 10.0)
+    (tmp_path / "p.toml").write_text('[agents.bot]\n[[agents.bot.rules]]\nname = "all"\neffect = "allow"\n'
+                                     'actions = ["ZOOM_*"]\n')
+    path = tmp_path / "a.jsonl"
+    with Toolkit(access_token="audit-built-token-1234", base_url=server.url, catalog=catalog,
+                 policy=str(tmp_path / "p.toml"), agent="bot") as tk:
+        tk.governor.audit = AuditLog(path)
+        params = {"meetingId": 7, "settings": {"join_before_host": True}, "tracking_fields": [{"field": "a"}]}
+        assert tk.execute("ZOOM_UPDATE_A_MEETING", params)["successful"]
+        assert not path.exists() or _lines(path) == []   # not written yet: built later
+        params["meetingId"] = 999
+        params["settings"]["join_before_host"] = False
+        params["tracking_fields"][0]["field"] = "changed"
+        assert tk.execute("ZOOM_GET_A_MEETING", {"meetingId": 8})["successful"]
+    first, second = _lines(path)
+    assert first["action"] == "ZOOM_UPDATE_A_MEETING" and first["params"]["meetingId"] == 7
+    assert first["params"]["settings__join_before_host"] is True   # the flat params, as they were
+    assert first["params"]["tracking_fields"] == [{"field": "a"}]
+    assert first["outcome"] == "sent" and first["status"] == 200 and first["successful"] is True
+    assert second["params"] == {"meetingId": 8} and "audit-built-token" not in path.read_text()

@@ -36,7 +36,7 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ..redact import scrub_data
 
@@ -134,6 +134,12 @@ class AuditLog:
     def append(self, **fields: Any) -> dict | None:
         """Add one record at the end of the chain (one chain across threads and processes): written now
         and returned when durable, else written soon (see the module's docstring) and None."""
+        return self.append_built(fields)
+
+    def append_built(self, fields: "dict | Callable[[], dict]") -> dict | None:
+        """As :meth:`append`, with the record's fields, or a function that returns them: called when the
+        record is written (during a later request's wait, unless durable), so what it costs to build a
+        record (masking the params, reading the error) is off the call's path too."""
         if self._pid != os.getpid():
             self._forked()
         item = (time.time(), fields)
@@ -240,6 +246,8 @@ class AuditLog:
     def _chain(last: dict | None, items: list) -> tuple[list[dict], list[str]]:
         records, lines = [], []
         for at, fields in items:
+            if callable(fields):
+                fields = fields()
             record, line = _sealed({"seq": (last["seq"] + 1) if last else 1, "time": _stamp(at),
                                     **fields, "prev": last["hash"] if last else GENESIS})
             records.append(record)

@@ -9,6 +9,7 @@ Toolkit's, or (over MCP) the authenticated client's (``current_agent``).
 from __future__ import annotations
 
 import contextvars
+import copy
 import re
 import time
 from typing import Callable
@@ -178,20 +179,29 @@ class Governor:
         if self.audit is None:
             return
         self._record(entry["name"], entry, decision.agent or None, params, decision, envelope, started,
-                     title=entry["name"].replace("_", " "), connection=None, approver=None,
-                     outcome="read" if decision.effect == "allow" else "refused", status=None, code=None,
-                     result_id=None)
+                     dict(title=entry["name"].replace("_", " "), connection=None, approver=None,
+                          outcome="read" if decision.effect == "allow" else "refused", status=None, code=None,
+                          result_id=None))
 
     def _record(self, name: str, entry: dict, agent: str | None, params: dict, decision: Decision,
-                envelope: dict, started: float, **what) -> None:
+                envelope: dict, started: float, what: "dict | Callable[[str], dict]") -> None:
         """One audit record: who, which action, the params masked (secrets, and the fields the agent's
-        rules mark personal), the decision, the outcome (``what``), latency and the error."""
-        personal = self.policy.masked(agent or "", name, entry) if self.policy else set()
+        rules mark personal), the decision, the outcome (``what``: its fields, or a function of the error
+        that returns them), latency and the error. What is read of
+        the call is taken now (a copy of the params: the caller's dict may change once the call returns);
+        the record is built when it is written, off the call's path (``AuditLog.append_built``)."""
+        latency_ms = round((time.perf_counter() - started) * 1000, 2)
         error = envelope.get("error") or ""
-        self.audit.append(
-            agent=agent, action=name, params=mask_params(params, personal), decision=decision.effect,
-            rule=decision.rule, reason=decision.reason, successful=bool(envelope.get("successful")),
-            latency_ms=round((time.perf_counter() - started) * 1000, 2), error=error[:300] or None, **what)
+        successful = bool(envelope.get("successful"))
+        params = {k: copy.deepcopy(v) if isinstance(v, (dict, list)) else v for k, v in params.items()}
+        policy = self.policy
+
+        def build() -> dict:
+            personal = policy.masked(agent or "", name, entry) if policy else set()
+            return dict(agent=agent, action=name, params=mask_params(params, personal), decision=decision.effect,
+                        rule=decision.rule, reason=decision.reason, successful=successful, latency_ms=latency_ms,
+                        error=error[:300] or None, **(what(error) if callable(what) else what))
+        self.audit.append_built(build)
 
     # --- after: record ----------------------------------------------------------------------
 
@@ -204,18 +214,20 @@ class Governor:
             call = {"t0": time.perf_counter(), "params": {}, "agent": self.agent_now(), "approver": None,
                     "decision": Decision("invalid", self.agent_now() or "", None, "the input did not validate")}
         decision: Decision = call["decision"]
-        error = env.get("error") or ""
-        sent = not call.get("dry_run") and decision.effect not in ("deny", "invalid") \
-            and "Nothing was sent" not in error \
-            and "nothing was sent" not in error
         data = env.get("data") if isinstance(env.get("data"), dict) else {}
-        name = action["name"]
+        result_id = data.get("id") if isinstance(data.get("id"), (str, int)) else None
+        successful, dry_run = bool(env.get("successful")), call.get("dry_run")
+        name, title = action["name"], action.get("title")
+        connection, approver = getattr(self.toolkit, "connection", None), call["approver"]
+
+        def outcome(error: str) -> dict:   # read from the error when the record is built
+            sent = not dry_run and decision.effect not in ("deny", "invalid") \
+                and "Nothing was sent" not in error and "nothing was sent" not in error
+            return dict(title=title, connection=connection, approver=approver,
+                        outcome="dry-run" if dry_run else ("sent" if sent else "refused"),
+                        status=_status(error, successful), code=_code(error), result_id=result_id)
         self._record(name, self.catalog.entry(name), call["agent"], call["params"], decision, env, call["t0"],
-                     title=action.get("title"), connection=getattr(self.toolkit, "connection", None),
-                     approver=call["approver"],
-                     outcome="dry-run" if call.get("dry_run") else ("sent" if sent else "refused"),
-                     status=_status(error, env), code=_code(error),
-                     result_id=data.get("id") if isinstance(data.get("id"), (str, int)) else None)
+                     outcome)
         return None
 
 
@@ -223,9 +235,9 @@ _HTTP_STATUS = re.compile(r"HTTP (\d{3})")
 _ZOOM_CODE = re.compile(r"[Cc]ode (\d{3,5})")
 
 
-def _status(error: str, env: dict) -> int | None:
+def _status(error: str, successful: bool) -> int | None:
     m = _HTTP_STATUS.search(error) if error else None
-    return int(m.group(1)) if m else (200 if env.get("successful") else None)
+    return int(m.group(1)) if m else (200 if successful else None)
 
 
 def _code(error: str) -> int | None:
