@@ -216,3 +216,23 @@ def test_a_record_built_when_written_shows_the_call_as_it_was(tmp_path, server, 
     assert first["params"]["tracking_fields"] == [{"field": "a"}]
     assert first["outcome"] == "sent" and first["status"] == 200 and first["successful"] is True
     assert second["params"] == {"meetingId": 8} and "audit-built-token" not in path.read_text()
+
+
+def test_params_that_cannot_be_masked_still_leave_the_call_on_record(tmp_path, server, catalog, monkeypatch):
+    from zoom_actions import Toolkit
+    from zoom_actions.governance import audit, enforce
+    monkeypatch.setattr(audit, "LATEST", 10.0)
+
+    def broken(params, personal):
+        raise RecursionError("too deep")
+    monkeypatch.setattr(enforce, "mask_params", broken)
+    (tmp_path / "p.toml").write_text('[agents.bot]\n[[agents.bot.rules]]\nname = "all"\neffect = "allow"\n'
+                                     'actions = ["ZOOM_*"]\n')
+    path = tmp_path / "a.jsonl"
+    with Toolkit(access_token="audit-unmasked-token-1234", base_url=server.url, catalog=catalog,
+                 policy=str(tmp_path / "p.toml"), agent="bot") as tk:
+        tk.governor.audit = AuditLog(path)
+        assert tk.execute("ZOOM_GET_A_MEETING", {"meetingId": 5})["successful"]
+    (record,) = _lines(path)
+    assert record["action"] == "ZOOM_GET_A_MEETING" and record["outcome"] == "sent"
+    assert record["params"] == {"unrecorded": "the params could not be recorded (RecursionError)"}

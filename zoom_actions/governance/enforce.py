@@ -187,9 +187,10 @@ class Governor:
                 envelope: dict, started: float, what: "dict | Callable[[str], dict]") -> None:
         """One audit record: who, which action, the params masked (secrets, and the fields the agent's
         rules mark personal), the decision, the outcome (``what``: its fields, or a function of the error
-        that returns them), latency and the error. What is read of
-        the call is taken now (a copy of the params: the caller's dict may change once the call returns);
-        the record is built when it is written, off the call's path (``AuditLog.append_built``)."""
+        that returns them), latency and the error. What is read of the call is taken now (a copy of the
+        params: the caller's objects may change once the call returns); the record is built when it is
+        written, off the call's path (``AuditLog.append_built``), and is written even when its params
+        cannot be (they are then said to be unrecorded, never shown raw)."""
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
         error = envelope.get("error") or ""
         successful = bool(envelope.get("successful"))
@@ -197,10 +198,15 @@ class Governor:
         policy = self.policy
 
         def build() -> dict:
-            personal = policy.masked(agent or "", name, entry) if policy else set()
-            return dict(agent=agent, action=name, params=mask_params(params, personal), decision=decision.effect,
-                        rule=decision.rule, reason=decision.reason, successful=successful, latency_ms=latency_ms,
-                        error=error[:300] or None, **(what(error) if callable(what) else what))
+            record = dict(agent=agent, action=name, params=None, decision=decision.effect, rule=decision.rule,
+                          reason=decision.reason, successful=successful, latency_ms=latency_ms,
+                          error=error[:300] or None, **(what(error) if callable(what) else what))
+            try:
+                personal = policy.masked(agent or "", name, entry) if policy else set()
+                record["params"] = mask_params(params, personal)
+            except Exception as exc:   # noqa: BLE001 - the call is on record whatever its params hold
+                record["params"] = {"unrecorded": f"the params could not be recorded ({type(exc).__name__})"}
+            return record
         self.audit.append_built(build)
 
     # --- after: record ----------------------------------------------------------------------
