@@ -370,8 +370,19 @@ def _fields(name: str, entry: dict, seen: dict[str, list[str]], extra: dict | No
         "ops": tokens((extra or {}).get("operations") or ""),
         "desc": tokens((extra or {}).get("description") or ""),
         "fields": tokens((extra or {}).get("fields") or ""),
-        "phrases": tokens(" . ".join((extra or {}).get("phrases") or ())),
+        "phrases": [w for phrase in (extra or {}).get("phrases") or () for w in phrase_tokens(phrase)],
     }
+
+
+_phrase_cache: dict[str, tuple[str, ...]] = {}
+
+
+def phrase_tokens(phrase: str) -> tuple[str, ...]:
+    """A phrasebook phrase's tokens, once per distinct phrase (a master-account twin repeats its twin's)."""
+    found = _phrase_cache.get(phrase)
+    if found is None:
+        found = _phrase_cache[phrase] = tuple(tokens(phrase))
+    return found
 
 
 def _field_words(fields: dict[str, list[str]]) -> dict[str, frozenset[str]]:
