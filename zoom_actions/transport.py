@@ -280,24 +280,23 @@ def _agrees() -> bool:
 
 
 
+def _ours(make, transport):
+    """``transport``, else ours: ``make()``, behind the environment's proxies when it names some."""
+    if transport is not None:
+        return transport
+    from .proxies import ProxyRoutes, Routed
+    routes = ProxyRoutes.from_environment(lambda url: make(proxy=url))
+    return make() if routes is None else Routed(make(), routes)
+
+
 def sync_client(timeout, transport=None):
     """A client over :func:`sync_transport` (for senders that want the client's API: event sinks, the
     sandbox's webhooks), through the environment's proxies when the transport is ours (:mod:`.proxies`)."""
-    if transport is None:
-        from .proxies import ProxyRoutes, Routed
-        routes = ProxyRoutes.from_environment(lambda url: sync_transport(proxy=url))
-        if routes is not None:
-            transport = Routed(sync_transport(), routes)
-    return http().Client(timeout=timeout, follow_redirects=False, transport=sync_transport(transport))
+    return http().Client(timeout=timeout, follow_redirects=False, transport=_ours(sync_transport, transport))
 
 
 def async_client(timeout, transport=None):
-    if transport is None:
-        from .proxies import ProxyRoutes, Routed
-        routes = ProxyRoutes.from_environment(lambda url: async_transport(proxy=url))
-        if routes is not None:
-            transport = Routed(async_transport(), routes)
-    return http().AsyncClient(timeout=timeout, follow_redirects=False, transport=async_transport(transport))
+    return http().AsyncClient(timeout=timeout, follow_redirects=False, transport=_ours(async_transport, transport))
 
 
 def _too_late() -> bool:
