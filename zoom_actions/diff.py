@@ -208,6 +208,18 @@ class DiffReport:
     def breaking(self) -> bool:
         return self.breaking_count > 0
 
+    def phrasebook(self) -> tuple[list[str], list[str]]:
+        """(added actions the phrasebook has no phrases for, removed actions it still names)."""
+        from .phrasebook import entries
+        book = entries()
+        if not book:
+            return [], []
+
+        def phrased(name: str) -> bool:
+            return name in book or name.removesuffix("_MA") in book
+        return ([a["name"] for a in self.added if not phrased(a["name"])],
+                [r["name"] for r in self.removed if r["name"] in book])
+
     def to_json(self) -> dict:
         return {
             "old": {"source": self.old.label, "kind": self.old.kind, "actions": len(self.old.actions)},
@@ -216,6 +228,7 @@ class DiffReport:
                         "breaking_changes": self.breaking_count},
             "breaking": self.breaking,
             "added": self.added,
+            "phrasebook": dict(zip(("unphrased", "stale"), self.phrasebook())),
             "removed": [dict(r, breaking=True) for r in self.removed],
             "changed": [{"name": n, "breaking": any(c.breaking for c in cs), "changes": [c.as_dict() for c in cs]}
                         for n, cs in self.changed.items()],
@@ -239,6 +252,16 @@ class DiffReport:
         if self.added:
             out += [f"## Added actions ({len(self.added)})", "", "| action | operation | summary |", "| --- | --- | --- |"]
             out += [f"| `{a['name']}` | {a['method']} `{a['path']}` | {_cell(a['title'])} |" for a in self.added]
+            out.append("")
+        unphrased, stale = self.phrasebook()
+        if unphrased or stale:
+            out += ["## Search's phrasebook (zoom_actions/spec/phrasebook.json)", ""]
+            if unphrased:
+                out.append(f"- {len(unphrased)} added action(s) have no phrases yet (search finds them by their own "
+                           f"text until they do): {', '.join(f'`{n}`' for n in unphrased)}")
+            if stale:
+                out.append(f"- the phrasebook still names {len(stale)} removed action(s): move their phrases to the "
+                           f"new names or drop them: {', '.join(f'`{n}`' for n in stale)}")
             out.append("")
         if self.removed:
             out += [f"## Removed actions ({len(self.removed)}, breaking)", "", "| action | operation | summary |",

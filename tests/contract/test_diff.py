@@ -151,3 +151,18 @@ def test_cli_json_and_fail_on_breaking(monkeypatch, capsys):
     assert "## Breaking changes" in capsys.readouterr().out
     assert cli.main(["diff", old, added, "--fail-on-breaking"]) == 0
     assert cli.main(["diff", old, "meetings=/no/such/file.json"]) == 2
+
+
+def test_the_diff_names_added_actions_without_phrases_and_removed_ones_the_phrasebook_still_has(monkeypatch):
+    """Search's phrasebook follows the catalog by hand: the diff says what to phrase and what to move."""
+    from zoom_actions import phrasebook
+    monkeypatch.setattr(phrasebook, "entries", lambda: {"ZOOM_DELETE_A_WIDGET": ("scrap a widget",)})
+    added = run("added.json")
+    assert added.phrasebook() == (["ZOOM_CLONE_A_WIDGET"], [])
+    assert added.to_json()["phrasebook"] == {"unphrased": ["ZOOM_CLONE_A_WIDGET"], "stale": []}
+    assert "1 added action(s) have no phrases yet" in added.to_markdown() and "`ZOOM_CLONE_A_WIDGET`" in \
+        added.to_markdown()
+    removed = run("removed.json")
+    assert removed.phrasebook() == ([], ["ZOOM_DELETE_A_WIDGET"])
+    assert "still names 1 removed action(s)" in removed.to_markdown()
+    assert "phrasebook" not in run("base.json").to_markdown()
