@@ -126,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (Path(tempfile.gettempdir()) / "zoom-bench-quick.md" if args.quick else DEFAULT_OUT)
 
     spec_dir = os.environ.get("ZOOM_SPEC_DIR")
+    beside = ROOT.parent / "shared" / "zoom-openapi"   # where the Makefile looks (../shared/zoom-openapi)
+    if not spec_dir and beside.is_dir():
+        spec_dir = str(beside)
+        print(f"bench: ZOOM_SPEC_DIR is not set; using {beside}", file=sys.stderr)
     from zoom_actions.catalog import default_catalog_dir
     ctx = Context(spec_dir=Path(spec_dir).resolve() if spec_dir else None, catalog_dir=default_catalog_dir(),
                   quick=args.quick, profile=args.profile, work_dir=Path(tempfile.gettempdir()))
