@@ -191,18 +191,24 @@ def test_a_reopened_connection_chains_onto_what_another_wrote_meanwhile(tmp_path
     other.close()
 
 
-def test_a_record_built_when_written_shows_the_call_as_it_was(tmp_path, server, catalog, monkeypatch):
-    """A record is built off the call's path, when it is written: what it says was taken at the call
-    (the caller changing its params dict afterwards changes nothing), its secrets still masked."""
+def _allow_all(tmp_path, server, catalog, monkeypatch, token: str):
+    """A toolkit whose agent may call anything, auditing to a.jsonl (the late writer held off: 10 s)."""
     from zoom_actions import Toolkit
     from zoom_actions.governance import audit
     monkeypatch.setattr(audit, "LATEST", 10.0)
     (tmp_path / "p.toml").write_text('[agents.bot]\n[[agents.bot.rules]]\nname = "all"\neffect = "allow"\n'
                                      'actions = ["ZOOM_*"]\n')
-    path = tmp_path / "a.jsonl"
-    with Toolkit(access_token="audit-built-token-1234", base_url=server.url, catalog=catalog,
-                 policy=str(tmp_path / "p.toml"), agent="bot") as tk:
-        tk.governor.audit = AuditLog(path)
+    tk = Toolkit(access_token=token, base_url=server.url, catalog=catalog, policy=str(tmp_path / "p.toml"),
+                 agent="bot")
+    tk.governor.audit = AuditLog(tmp_path / "a.jsonl")
+    return tk, tmp_path / "a.jsonl"
+
+
+def test_a_record_built_when_written_shows_the_call_as_it_was(tmp_path, server, catalog, monkeypatch):
+    """A record is built off the call's path, when it is written: what it says was taken at the call
+    (the caller changing its params dict afterwards changes nothing), its secrets still masked."""
+    tk, path = _allow_all(tmp_path, server, catalog, monkeypatch, "audit-built-token-1234")
+    with tk:
         params = {"meetingId": 7, "settings": {"join_before_host": True}, "tracking_fields": [{"field": "a"}]}
         assert tk.execute("ZOOM_UPDATE_A_MEETING", params)["successful"]
         assert not path.exists() or _lines(path) == []   # not written yet: built later
@@ -219,19 +225,13 @@ def test_a_record_built_when_written_shows_the_call_as_it_was(tmp_path, server, 
 
 
 def test_params_that_cannot_be_masked_still_leave_the_call_on_record(tmp_path, server, catalog, monkeypatch):
-    from zoom_actions import Toolkit
-    from zoom_actions.governance import audit, enforce
-    monkeypatch.setattr(audit, "LATEST", 10.0)
+    from zoom_actions.governance import enforce
 
     def broken(params, personal):
         raise RecursionError("too deep")
     monkeypatch.setattr(enforce, "mask_params", broken)
-    (tmp_path / "p.toml").write_text('[agents.bot]\n[[agents.bot.rules]]\nname = "all"\neffect = "allow"\n'
-                                     'actions = ["ZOOM_*"]\n')
-    path = tmp_path / "a.jsonl"
-    with Toolkit(access_token="audit-unmasked-token-1234", base_url=server.url, catalog=catalog,
-                 policy=str(tmp_path / "p.toml"), agent="bot") as tk:
-        tk.governor.audit = AuditLog(path)
+    tk, path = _allow_all(tmp_path, server, catalog, monkeypatch, "audit-unmasked-token-1234")
+    with tk:
         assert tk.execute("ZOOM_GET_A_MEETING", {"meetingId": 5})["successful"]
     (record,) = _lines(path)
     assert record["action"] == "ZOOM_GET_A_MEETING" and record["outcome"] == "sent"
