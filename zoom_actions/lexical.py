@@ -402,6 +402,7 @@ class LexicalIndex:
         self.verb_stems: list[str] = []
         self.name_words: list[frozenset[str]] = []
         self.words: list[dict[str, frozenset[str]]] = []   # per field, for the re-ranker (``zoom_actions.rerank``)
+        self.phrase_words: list[tuple[frozenset[str], ...]] = []   # per phrasebook phrase, for the re-ranker too
         self.dashboard: list[bool] = []   # /metrics/...: the account dashboard's view of the same facts
         self.item: list[bool] = []        # works on one thing (/meetings/{id}), not on a collection
         weighted_docs: list[dict[str, float]] = []
@@ -423,6 +424,8 @@ class LexicalIndex:
             self.verb_stems.append(stem(self.verbs[-1]))
             self.name_words.append(frozenset(fields["name"][1:]) or frozenset(fields["name"]))
             self.words.append(_field_words(fields))
+            self.phrase_words.append(tuple(frozenset(phrase_tokens(p))
+                                           for p in ((extras or {}).get(name) or {}).get("phrases") or ()))
             self.dashboard.append(entry.get("path", "").startswith("/metrics/"))
             self.item.append(_on_one(entry.get("path", "")))
         n = len(names)

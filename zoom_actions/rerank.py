@@ -62,8 +62,8 @@ def features(index, query: str, ranked: list[int], fused: dict[int, float], lexi
     for r, i in enumerate(ranked):
         words = index.lexical.words[i]
         said = [sum(w for t, w in terms.items() if t in words[f]) / total for f in _FIELDS]
-        phrase_best = max((sum(w for t, w in terms.items() if t in pw) for pw in index.phrase_words[i]),
-                          default=0.0) / total
+        phrase_best = max((sum(w for t, w in terms.items() if t in pw)
+                           for pw in index.lexical.phrase_words[i]), default=0.0) / total
         hit = max((named.get(p, 0.0) for p in index.products[i]), default=0.0) if named else 0.0
         rows.append([
             fused[i] / best, 1.0 / (r + 1), lexical.get(i, 0.0) / best_lexical,

@@ -237,8 +237,6 @@ class Index:
         for name, phrases in self.phrases.items():
             extras[name] = {**extras.get(name, {}), "phrases": phrases}
         self.lexical = LexicalIndex(catalog, self.names, extras)
-        from .lexical import phrase_tokens
-        self.phrase_words = [tuple(frozenset(phrase_tokens(p)) for p in self.phrases.get(n, ())) for n in self.names]
         self.products: list[tuple[str, ...]] = []
         self.master: list[bool] = []
         self.deprecated: list[bool] = []
