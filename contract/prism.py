@@ -14,9 +14,9 @@ import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 CONTRACT_DIR = Path(__file__).resolve().parent
 PRISM_BIN = CONTRACT_DIR / "node_modules" / ".bin" / "prism"
@@ -65,13 +65,18 @@ class PrismServer:
     port: int
     process: subprocess.Popen
     log_path: Path
+    dynamic: bool = False
     started_in: float = 0.0
     relaunches: int = 0
-    relaunch: Callable[[], tuple[int, subprocess.Popen, Path]] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    def relaunch(self) -> None:
+        """Start it again on another port (its port was taken between our choice and Prism's bind)."""
+        self.port, self.process, self.log_path = _launch(self.spec, self.log_path.parent, self.dynamic)
+        self.relaunches += 1
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -108,10 +113,7 @@ def _launch(spec: Path, log_dir: Path, dynamic: bool) -> tuple[int, subprocess.P
 
 
 def start(spec: Path, log_dir: Path, *, dynamic: bool = False) -> PrismServer:
-    port, proc, log_path = _launch(spec, log_dir, dynamic)
-    server = PrismServer(spec, port, proc, log_path)
-    server.relaunch = lambda: _launch(spec, log_dir, dynamic)
-    return server
+    return PrismServer(spec, *_launch(spec, log_dir, dynamic), dynamic=dynamic)
 
 
 def _port_was_taken(server: PrismServer) -> bool:
@@ -124,9 +126,8 @@ def wait_ready(servers: list[PrismServer], timeout: float = 120.0) -> None:
     while pending:
         for s in list(pending):
             if s.process.poll() is not None:
-                if s.relaunch is not None and s.relaunches < 3 and _port_was_taken(s):
-                    s.port, s.process, s.log_path = s.relaunch()   # taken between our choice and Prism's bind
-                    s.relaunches += 1
+                if s.relaunches < 3 and _port_was_taken(s):
+                    s.relaunch()
                     continue
                 raise PrismUnavailable(f"Prism exited ({s.process.returncode}) serving {s.spec}:\n{s.log_tail()}")
             if _answers(s.port):
