@@ -184,13 +184,12 @@ class Governor:
                           result_id=None))
 
     def _record(self, name: str, entry: dict, agent: str | None, params: dict, decision: Decision,
-                envelope: dict, started: float, what: "dict | Callable[[str], dict]") -> None:
+                envelope: dict, started: float, what: dict) -> None:
         """One audit record: who, which action, the params masked (secrets, and the fields the agent's
-        rules mark personal), the decision, the outcome (``what``: its fields, or a function of the error
-        that returns them), latency and the error. What is read of the call is taken now (a copy of the
-        params: the caller's objects may change once the call returns); the record is built when it is
-        written, off the call's path (``AuditLog.append_built``), and is written even when its params
-        cannot be (they are then said to be unrecorded, never shown raw)."""
+        rules mark personal), the decision, the outcome (``what``), latency and the error. What is read of
+        the call is taken now (a copy of the params: the caller's objects may change once the call
+        returns); the record is built when it is written, off the call's path (``AuditLog.append_built``),
+        and is written even when its params cannot be (they are then said to be unrecorded, never raw)."""
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
         error = envelope.get("error") or ""
         successful = bool(envelope.get("successful"))
@@ -200,7 +199,7 @@ class Governor:
         def build() -> dict:
             record = dict(agent=agent, action=name, params=None, decision=decision.effect, rule=decision.rule,
                           reason=decision.reason, successful=successful, latency_ms=latency_ms,
-                          error=error[:300] or None, **(what(error) if callable(what) else what))
+                          error=error[:300] or None, **what)
             try:
                 personal = policy.masked(agent or "", name, entry) if policy else set()
                 record["params"] = mask_params(params, personal)
@@ -220,20 +219,18 @@ class Governor:
             call = {"t0": time.perf_counter(), "params": {}, "agent": self.agent_now(), "approver": None,
                     "decision": Decision("invalid", self.agent_now() or "", None, "the input did not validate")}
         decision: Decision = call["decision"]
+        error = env.get("error") or ""
+        sent = not call.get("dry_run") and decision.effect not in ("deny", "invalid") \
+            and "Nothing was sent" not in error \
+            and "nothing was sent" not in error
         data = env.get("data") if isinstance(env.get("data"), dict) else {}
-        result_id = data.get("id") if isinstance(data.get("id"), (str, int)) else None
-        successful, dry_run = bool(env.get("successful")), call.get("dry_run")
-        name, title = action["name"], action.get("title")
-        connection, approver = getattr(self.toolkit, "connection", None), call["approver"]
-
-        def outcome(error: str) -> dict:   # read from the error when the record is built
-            sent = not dry_run and decision.effect not in ("deny", "invalid") \
-                and "Nothing was sent" not in error and "nothing was sent" not in error
-            return dict(title=title, connection=connection, approver=approver,
-                        outcome="dry-run" if dry_run else ("sent" if sent else "refused"),
-                        status=_status(error, successful), code=_code(error), result_id=result_id)
+        name = action["name"]
         self._record(name, self.catalog.entry(name), call["agent"], call["params"], decision, env, call["t0"],
-                     outcome)
+                     dict(title=action.get("title"), connection=getattr(self.toolkit, "connection", None),
+                          approver=call["approver"],
+                          outcome="dry-run" if call.get("dry_run") else ("sent" if sent else "refused"),
+                          status=_status(error, bool(env.get("successful"))), code=_code(error),
+                          result_id=data.get("id") if isinstance(data.get("id"), (str, int)) else None))
         return None
 
 
