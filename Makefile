@@ -1,7 +1,7 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Stoplight Prism for the contract check, pinned in contract/package-lock.json (see `contract:` below)
+# Stoplight Prism for the contract check (see `contract:` below)
 PRISM := contract/node_modules/.bin/prism
 export ZOOM_SPEC_DIR ?= $(abspath ../shared/zoom-openapi)
 
@@ -46,8 +46,8 @@ dist: $(BIN)/zoom-actions
 	$(BIN)/pip wheel -q --no-deps -w dist . ; status=$$?; rm -rf zoom_actions/_catalog build; exit $$status
 
 # Contract check against Zoom's own specs served by Stoplight Prism (pinned in
-# contract/package-lock.json, installed under contract/node_modules, never globally).
-
+# contract/package-lock.json, installed under contract/node_modules, never globally; `make install` too,
+# for the tests that start a Prism).
 $(PRISM): contract/package.json contract/package-lock.json
 	cd contract && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@

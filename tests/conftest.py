@@ -76,7 +76,7 @@ def redis_url(tmp_path_factory):
         pytest.skip("redis-server is not installed")
     from tests.ports import unused_port
     work = tmp_path_factory.mktemp("redis")
-    for attempt in range(3):   # a port taken between the choice and redis-server's bind: another port
+    for _ in range(3):   # a port taken between the choice and redis-server's bind: another port
         port = unused_port()
         proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
                                  "no", "--dir", str(work), "--protected-mode", "yes"], stdout=subprocess.DEVNULL,
