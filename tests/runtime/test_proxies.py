@@ -22,6 +22,7 @@ class RecordingProxy:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
+        self.sock.settimeout(0.2)   # here, not in the thread: a test may close the socket before it runs
         self.seen: list[tuple[str, dict]] = []
         self._stop = threading.Event()
         threading.Thread(target=self._run, daemon=True).start()
@@ -31,7 +32,6 @@ class RecordingProxy:
         return self.sock.getsockname()[1]
 
     def _run(self) -> None:
-        self.sock.settimeout(0.2)
         while not self._stop.is_set():
             try:
                 conn, _ = self.sock.accept()
