@@ -22,8 +22,10 @@ the words of a "with ..." phrase say who takes part, not what is acted on;
 from the group"; a verb in a relative clause ("people who registered")
 describes, it does not command; a verb said in two parts is read as the one
 it means (``rewrite``: "take Maria off the panel" removes, "let the channel
-know" sends, "let anyone with the link view it" changes a setting); "who"
-asks for the list of people.
+know" sends, "let anyone with the link view it" changes a setting, "push the
+1:1 to next week" reschedules, "kick off the campaign" and "go live with the
+flow" start, "shut the meeting down" ends it); "who" asks for the list of
+people, and "what did people post" asks what happened (nothing is posted).
 
 Scoring walks posting lists (only the actions that hold a query word), so a
 query costs a few thousand additions whatever the catalog's size.
@@ -596,6 +598,8 @@ _SEARCHING = {"find", "search", "look"}
 _ABOUT = {"about", "mention", "contain", "named", "nam", "called", "titled", "match"}
 _BEING = {"is", "are", "am", "be", "not", "was", "were"}
 _STOPPING = {"stop", "prevent", "keep"}
+_RESCHEDULING = {"push", "move", "bump", "shift", "slide", "delay", "postpone"}
+_UNTIL = {"to", "until", "till", "by"}
 _ANYONE = {"anyone", "everyone", "everybody", "nobody", "people", "user", "participant", "attendee", "guest",
            "external", "signin", "only", "all"}
 
@@ -642,6 +646,19 @@ def rewrite(raw: list[str]) -> list[str]:
             # ("let Maria schedule my meetings" grants Maria something: not this)
             out[i] = "disable" if "not" in out[:i] else "allow"
             out.append("setting")
+            break
+    if out and out[0] == "kickoff":   # "kick off the campaign" starts it (a "kickoff" elsewhere is a meeting)
+        out[0] = "start"
+    elif out and out[0] == "shut" and "down" in out[1:5]:   # "shut the meeting down": end it
+        out[0] = "end"
+    elif len(out) > 1 and out[0] == "go" and out[1] == "live":   # "go live with the new flow": start, publish
+        out[:2] = ["start", "publish"]
+    time_words = _lookups()[2]
+    for i, word in enumerate(out[:3]):   # "push the 1:1 to next week", "move tomorrow's sync to 4pm": a new time
+        if word in _RESCHEDULING and any(
+                w in _UNTIL and any(t in time_words or t == "next" or _TIME_RE.match(t) for t in out[j + 1:j + 4])
+                for j, w in enumerate(out[i + 2:], i + 2)):
+            out[i] = "reschedule"
             break
     if out and out[0] in _STOPPING and "from" in out[2:]:   # "stop everyone from sharing their screen"
         out[0] = "disable"
@@ -709,13 +726,21 @@ def query_terms(raw: list[str], named: frozenset[str] = frozenset()) -> dict[str
 
 
 _RELATIVE = {"who", "that", "which", "whom"}
+_ASKING = {"what", "which", "who", "whom", "how", "when", "where"}
+_DID = {"did", "doe", "do", "have", "has", "had"}   # stems ("does": "doe")
 _CATALOG_VERBS = {v for family in _VERBS.values() for v in family}
 
 
 def _relative(raw: list[str]) -> set[int]:
     """Positions of the verbs of relative clauses ("people who registered", "users that joined"): they
     describe what the task is about; the task's own verb is elsewhere."""
-    return {i for i in range(1, len(raw)) if raw[i - 1] in _RELATIVE}
+    out = {i for i in range(1, len(raw)) if raw[i - 1] in _RELATIVE}
+    if raw and raw[0] in _ASKING:   # "what did people post", "which files did Bob share": what happened
+        for i, word in enumerate(raw[:4]):
+            if word in _DID:
+                out |= {j for j in range(i + 1, min(i + 4, len(raw))) if raw[j] not in _STOP}
+                break
+    return out
 
 
 def intent_of(raw: list[str]) -> str | None:

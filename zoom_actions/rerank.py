@@ -40,8 +40,8 @@ FEATURES = ("fused", "first", "lexical", "semantic", "said_named", "said_short",
 _FIELDS = ("named", "short", "desc", "path", "ops", "params", "phrases", "any")
 # fitted by ``fit`` on search_tasks_tuning, _tuning2, _tuning3 and _tuning4 (l2 = 0.001); see the module docstring
 WEIGHTS = dict(zip(FEATURES, (
-    2.936, 0.9055, 0.7105, 8.332, 0.374, 1.758, 0.2895, 2.555, 5.363, 0.4896, 2.244, 2.816, -1.294, 1.597, 0.532,
-    0.6175, 4.598, 1.098, -0.2076, 2.616,
+    3.058, 0.8699, 0.7509, 8.352, 0.1152, 1.684, 0.3317, 2.716, 5.438, 0.3924, 2.251, 2.716, -1.317, 1.591,
+    0.5601, 0.6094, 4.592, 1.152, -0.2223, 2.669,
 )))
 
 

@@ -216,6 +216,38 @@ def test_verbs_said_in_two_parts_and_relative_clauses():
     assert "member" not in query_terms(tokens("add a task to follow up with legal", keep_stop=True))
 
 
+def test_a_new_time_a_start_and_a_question_about_the_past():
+    def first(task):
+        return rewrite(tokens(task, keep_stop=True))[0]
+    # "push/move/bump X to <a time>": a new time, whatever else the verb may mean
+    for task in ("push the 1:1 with Sam to next week", "move tomorrow's sync to 4pm",
+                 "shift the design crit until Thursday", "push back the review by an hour"):
+        assert first(task) == "reschedule", task
+        assert intent_of(rewrite(tokens(task, keep_stop=True))) == "update", task
+    for task in ("push a notification to our users", "move the newsletter email to the trash",
+                 "move a user from one sub account to another"):
+        assert first(task) != "reschedule", task
+    # "kick off", "go live", "shut ... down": the verb they mean; a "kickoff" elsewhere is a meeting
+    assert first("kick off the renewal campaign") == "start"
+    assert first("go live with the new call flow") == "start"
+    assert first("shut the all-hands down") == "end"
+    assert "start" not in rewrite(tokens("notes from the project kickoff", keep_stop=True))
+    # "what did people post": they posted; nothing is to be sent
+    raw = rewrite(tokens("what did people post in the incidents channel", keep_stop=True))
+    assert intent_of(raw) == "read" and "send" not in query_terms(raw)
+    assert "send" in query_terms(rewrite(tokens("post the release notes in the channel", keep_stop=True)))
+
+
+@pytest.mark.parametrize("task,expected", [
+    ("push the weekly sync with Omar to next Monday", "ZOOM_UPDATE_A_MEETING"),
+    ("push the 1:1 with Dana to next week", "ZOOM_UPDATE_A_MEETING"),
+    ("push the due date of the launch checklist task to next Friday", "ZOOM_UPDATE_TASK_FIELDS"),
+    ("go live with version 3 of the contact center flow", "ZOOM_PUBLISH_A_FLOW"),
+])
+def test_the_verb_a_task_means_finds_the_action(catalog, task, expected):
+    assert search(catalog, task, k=1) == [expected]
+
+
 def test_politeness_before_the_request_is_not_the_request(catalog):
     assert rewrite(tokens("can you please cancel my 3pm meeting", keep_stop=True))[:2] == ["cancel", "my"]
     assert rewrite(tokens("I'd like to see who attended", keep_stop=True))[0] == "see"
