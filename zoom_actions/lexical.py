@@ -24,8 +24,11 @@ describes, it does not command; a verb said in two parts is read as the one
 it means (``rewrite``: "take Maria off the panel" removes, "let the channel
 know" sends, "let anyone with the link view it" changes a setting, "push the
 1:1 to next week" reschedules, "kick off the campaign" and "go live with the
-flow" start, "shut the meeting down" ends it); "who" asks for the list of
-people, and "what did people post" asks what happened (nothing is posted).
+flow" start, "shut the meeting down" ends it, "give Raj the admin role"
+assigns it, "email the contract to legal" sends one); "who" asks for the list
+of people, and "what did people post" asks what happened (nothing is posted);
+a count is no identifier ("add 200 prospects"), and a change to many things
+at once ("delete these 30 emails", "... in bulk") prefers the batch action.
 
 Scoring walks posting lists (only the actions that hold a query word), so a
 query costs a few thousand additions whatever the catalog's size.
@@ -447,7 +450,7 @@ class LexicalIndex:
     def score(self, query: str, allowed: set[int] | None = None) -> dict[int, float]:
         """Action position -> lexical score, for the actions that share a word with the task."""
         raw = rewrite(tokens(query, keep_stop=True))
-        terms = query_terms(raw, self.name_vocabulary)
+        terms = query_terms(raw, self.name_vocabulary, acts_at_once(query, raw))
         if "@" in query and _EMAIL.search(query):   # an address names a person: their user
             terms["user"] = max(terms.get("user", 0.0), 0.6)
         intent = _intent(raw)
@@ -525,8 +528,33 @@ def _on_one(path: str) -> bool:
 
 
 def names_one(query: str) -> bool:
-    """Whether the task gives an identifier: a meeting number, a UUID (not a time, not an address)."""
-    return any(any(c.isdigit() for c in m) for m in _ID.findall(query))
+    """Whether the task gives an identifier: a meeting number, a UUID (not a time, not an address, not a
+    count: "add 200 prospects")."""
+    counts = set(_counts(query))
+    return any(any(c.isdigit() for c in m) and m not in counts for m in _ID.findall(query))
+
+
+def counts_many(query: str) -> bool:
+    """Whether the task acts on many things at once: "add 200 prospects", "delete these 30 emails",
+    "... in one go", "in bulk"."""
+    return any(int(n) > 1 for n in _counts(query)) or bool(_AT_ONCE.search(query))
+
+
+def acts_at_once(query: str, raw: list[str]) -> bool:
+    """Whether the task changes many things at once (``counts_many``, and not a read: "list the 5 newest
+    recordings" wants no batch action)."""
+    return counts_many(query) and _intent(raw) in ("create", "update", "delete")
+
+
+def _counts(query: str) -> list[str]:
+    """The numbers that count things ("200 prospects", "30 old emails"), not those that name one
+    ("meeting 123 participants")."""
+    return [m.group(2) for m in _COUNT.finditer(query) if (m.group(1) or "").lower() not in _NAMING]
+
+
+_COUNT = re.compile(r"(?:([a-z#]+)\s+)?(?<![\w+.-])(\d{1,5})\s+(?:[a-z-]+\s+){0,2}?[a-z]{3,}s\b", re.I)
+_NAMING = {"meeting", "webinar", "id", "#", "number", "session", "room", "call", "queue", "ticket", "no"}
+_AT_ONCE = re.compile(r"\b(?:in one go|at once|all at the same time|in bulk|in a batch|bulk|batch)\b", re.I)
 
 
 def plurals(query: str) -> set[str]:
@@ -600,6 +628,8 @@ _BEING = {"is", "are", "am", "be", "not", "was", "were"}
 _STOPPING = {"stop", "prevent", "keep"}
 _RESCHEDULING = {"push", "move", "bump", "shift", "slide", "delay", "postpone"}
 _UNTIL = {"to", "until", "till", "by"}
+_SENDING_NOUNS = {"email", "text", "sms", "message"}   # said first, before "the" or "them", they are verbs
+_OBJECTS = {"him", "her", "them", "everyone", "everybody", "all"}
 _ANYONE = {"anyone", "everyone", "everybody", "nobody", "people", "user", "participant", "attendee", "guest",
            "external", "signin", "only", "all"}
 
@@ -647,6 +677,11 @@ def rewrite(raw: list[str]) -> list[str]:
             out[i] = "disable" if "not" in out[:i] else "allow"
             out.append("setting")
             break
+    if len(out) > 2 and out[0] == "give" and out[1] not in _ARTICLES and out[1] not in ("me", "us") \
+            and out[2] in _ARTICLES:   # "give Raj the admin role", "give Tom a desk": assign it to them
+        out[0] = "assign"
+    elif len(out) > 1 and out[0] in _SENDING_NOUNS and out[1] in _ARTICLES | _OBJECTS:
+        out.insert(0, "send")   # "email the contract to legal", "text the customer back": a verb
     if out and out[0] == "kickoff":   # "kick off the campaign" starts it (a "kickoff" elsewhere is a meeting)
         out[0] = "start"
     elif out and out[0] == "shut" and "down" in out[1:5]:   # "shut the meeting down": end it
@@ -681,7 +716,10 @@ def _adds_to_container(raw: list[str], into: set[str] = _INTO) -> bool:
     return False
 
 
-def query_terms(raw: list[str], named: frozenset[str] = frozenset()) -> dict[str, float]:
+_BATCH = ("batch", "bulk", "multiple")
+
+
+def query_terms(raw: list[str], named: frozenset[str] = frozenset(), many_at_once: bool = False) -> dict[str, float]:
     """The task's words (stems) and their synonyms, each with its query weight. An alias that
     is also a word of some action's name (``named``: "team", "agent", "note" in Contact
     Center, "move" in Mail) keeps a share of its literal weight. A verb used as a noun ("post
@@ -715,6 +753,9 @@ def query_terms(raw: list[str], named: frozenset[str] = frozenset()) -> dict[str
                 terms[syn] = max(terms[syn], (0.8 if word in aliases else 0.6) * scale)
         if word in _OWNER:
             terms["user"] = max(terms["user"], 0.3)  # "my ..." leans to the user-level action
+    if many_at_once:   # "add 200 prospects", "delete these 30 emails in one go": the batch action
+        for word in _BATCH:
+            terms[word] = max(terms.get(word, 0.0), 0.5)
     if _ADDING & set(raw) and _adds_to_container(raw):   # "add Leo and Ana to the channel": its members
         terms["member"] = max(terms["member"], 0.5)
     if raw and raw[0] in _REMOVING and _adds_to_container(raw, _OUT_OF):   # "remove Ben from the group"

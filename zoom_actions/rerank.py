@@ -40,8 +40,8 @@ FEATURES = ("fused", "first", "lexical", "semantic", "said_named", "said_short",
 _FIELDS = ("named", "short", "desc", "path", "ops", "params", "phrases", "any")
 # fitted by ``fit`` on search_tasks_tuning, _tuning2, _tuning3 and _tuning4 (l2 = 0.001); see the module docstring
 WEIGHTS = dict(zip(FEATURES, (
-    3.058, 0.8699, 0.7509, 8.352, 0.1152, 1.684, 0.3317, 2.716, 5.438, 0.3924, 2.251, 2.716, -1.317, 1.591,
-    0.5601, 0.6094, 4.592, 1.152, -0.2223, 2.669,
+    3.126, 0.7833, 0.815, 8.23, 0.2144, 1.443, 0.2208, 2.744, 5.32, 0.2513, 1.994, 3.024, -1.066, 1.727, 0.834,
+    0.6318, 4.529, 1.178, -0.1869, 2.679,
 )))
 
 
@@ -52,7 +52,7 @@ def features(index, query: str, ranked: list[int], fused: dict[int, float], lexi
     from . import lexical as lx
     from .search import _CORE_PRODUCTS
     raw = lx.rewrite(lx.tokens(query, keep_stop=True))
-    terms = lx.query_terms(raw, index.lexical.name_vocabulary)
+    terms = lx.query_terms(raw, index.lexical.name_vocabulary, lx.acts_at_once(query, raw))
     total = sum(terms.values()) or 1.0
     intent = lx.intent_of(raw)
     best = fused[ranked[0]] or 1.0

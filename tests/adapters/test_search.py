@@ -23,7 +23,8 @@ import pytest
 
 from zoom_actions import embedding, rerank, search_documents
 from zoom_actions.adapters.selection import select_names
-from zoom_actions.lexical import grammar, intent_of, names_one, plurals, query_terms, rewrite
+from zoom_actions.lexical import (acts_at_once, counts_many, grammar, intent_of, names_one, plurals, query_terms,
+                                  rewrite)
 from zoom_actions.search import Index, index_for, named_products, search, stem, tokens
 
 HERE = Path(__file__).parent
@@ -238,7 +239,26 @@ def test_a_new_time_a_start_and_a_question_about_the_past():
     assert "send" in query_terms(rewrite(tokens("post the release notes in the channel", keep_stop=True)))
 
 
+def test_give_someone_a_thing_email_them_and_many_at_once():
+    def first(task):
+        return rewrite(tokens(task, keep_stop=True))[0]
+    assert first("give Raj the admin role") == "assign" and first("give Tom a desk by the window") == "assign"
+    assert first("give me the join link") == "give"   # reads it (``intent_of``)
+    assert first("email the contract to legal@acme.com") == "send" and first("text the customer back") == "send"
+    assert first("email threads from last week") == "email" and first("text messages sent by Ana") == "sms"
+    # a count of things is no identifier, and many changed at once want the batch action
+    assert not names_one("add 200 prospects to the list") and names_one("meeting 12345 registrants")
+    assert counts_many("delete these 30 old emails") and counts_many("update the users in bulk")
+    assert not counts_many("look up meeting 81234567890") and not counts_many("remove 1 member")
+    assert acts_at_once("add 200 prospects", tokens("add 200 prospects", keep_stop=True))
+    assert not acts_at_once("list the 5 newest recordings", tokens("list the 5 newest recordings", keep_stop=True))
+
+
 @pytest.mark.parametrize("task,expected", [
+    ("email the invoice PDF to finance@acme.com", "ZOOM_SEND_OUT_AN_EMAIL"),
+    ("delete these 12 old emails in one go", "ZOOM_BATCH_DELETE_THE_SPECIFIED_EMAILS"),
+    ("add 50 prospects to the spring call list", "ZOOM_CREATE_PROSPECTS_BATCH"),
+    ("remove 40 contacts from the do not call list in bulk", "ZOOM_BATCH_DELETE_A_CAMPAIGN_DNC_LIST_S_PHONES"),
     ("push the weekly sync with Omar to next Monday", "ZOOM_UPDATE_A_MEETING"),
     ("push the 1:1 with Dana to next week", "ZOOM_UPDATE_A_MEETING"),
     ("push the due date of the launch checklist task to next Friday", "ZOOM_UPDATE_TASK_FIELDS"),
