@@ -27,6 +27,8 @@ know" sends, "let anyone with the link view it" changes a setting, "push the
 flow" start, "shut the meeting down" ends it, "give Raj the admin role"
 assigns it, "email the contract to legal" sends one); "who" asks for the list
 of people, and "what did people post" asks what happened (nothing is posted);
+a meeting named by when it happens ("yesterday's standup") is one meeting,
+whose own actions (its summary, its polls) come before the account's list;
 a count is no identifier ("add 200 prospects"), and a change to many things
 at once ("delete these 30 emails", "... in bulk") prefers the batch action.
 
@@ -410,6 +412,7 @@ class LexicalIndex:
         self.phrase_words: list[tuple[frozenset[str], ...]] = []   # per phrasebook phrase, for the re-ranker too
         self.dashboard: list[bool] = []   # /metrics/...: the account dashboard's view of the same facts
         self.item: list[bool] = []        # works on one thing (/meetings/{id}), not on a collection
+        self.on_meeting: list[bool] = []  # works on one meeting or webinar (/past_meetings/{meetingId}/polls)
         weighted_docs: list[dict[str, float]] = []
         unmeasured_lengths: list[float] = []
         df: Counter = Counter()
@@ -433,6 +436,7 @@ class LexicalIndex:
                                            for p in ((extras or {}).get(name) or {}).get("phrases") or ()))
             self.dashboard.append(entry.get("path", "").startswith("/metrics/"))
             self.item.append(_on_one(entry.get("path", "")))
+            self.on_meeting.append(bool(_MEETING_PARAM.search(entry.get("path", ""))))
         n = len(names)
         lengths = [sum(d.values()) - unmeasured for d, unmeasured in zip(weighted_docs, unmeasured_lengths)]
         avg = (sum(lengths) / n) if n else 1.0
@@ -460,6 +464,7 @@ class LexicalIndex:
         if plural:   # "appointments" are events: the collection of what the word stands for
             plural |= {syn for word in plural for syn in synonyms.get(word, ())}
         one = names_one(query)
+        occasion = names_an_occasion(query)
         many = not one and bool(_MANY_WORDS & set(raw))
         said = set(raw[:3])
         for word in raw[:3]:   # "post a message" says "send", "cancel the call" says "delete"
@@ -491,6 +496,8 @@ class LexicalIndex:
             elif many and not _PEOPLE.isdisjoint(words):   # "who registered", "how many signed up": the list
                 s *= _ITEM_OF_MANY if self.item[i] else _COLLECTION_OF_MANY
 
+            if occasion and self.on_meeting[i]:   # "this morning's sync": what is known of that one meeting
+                s *= _ONE_OCCASION
             hit = sum(1 for w in words if w in terms)
             out[i] = s * (1 + _NAME_BONUS * hit / max(len(words), 1))
         return out
@@ -501,6 +508,8 @@ _COLLECTION_OF_PLURAL = 1.15   # a task that names things in the plural wants th
 _ITEM_OF_PLURAL = 0.85         # ...rather than the one that works on one of them
 
 
+_ONE_OCCASION = 1.15   # "yesterday's standup": one meeting, named by when
+_MEETING_PARAM = re.compile(r"\{(?:meetingId|meetingUUID|webinarId)\}")
 _ONE_NAMED = 1.2               # a task that gives an ID wants the action on that one thing
 _MANY_WORDS = {"who", "which", "many", "every", "all", "list"}   # "who attended", "how many", "every meeting"
 # the people an action lists: asked for with "who", whatever the grammatical number
@@ -532,6 +541,19 @@ def names_one(query: str) -> bool:
     count: "add 200 prospects")."""
     counts = set(_counts(query))
     return any(any(c.isdigit() for c in m) and m not in counts for m in _ID.findall(query))
+
+
+def names_an_occasion(query: str) -> bool:
+    """Whether the task names one meeting by when it happens: "this morning's sync", "last week's standup",
+    "yesterday's all-hands", "Monday's board call"."""
+    return bool(_OCCASION.search(query))
+
+
+_WHEN = ("yesterday|today|tomorrow|tonight|last night|this morning|this afternoon|this evening|last week|"
+         "this week|next week|last month|monday|tuesday|wednesday|thursday|friday|saturday|sunday")
+_OCCASION = re.compile(r"\b(?:" + _WHEN + r")['\u2019]s\s+(?:[\w:-]+\s+){0,3}?"
+                       r"(?:meeting|sync|standup|stand-up|call|all-hands|review|demo|interview|retro|1:1|"
+                       r"one-on-one|kickoff|huddle|town hall|webinar|session|class|training|briefing)\b", re.I)
 
 
 def counts_many(query: str) -> bool:

@@ -40,8 +40,8 @@ FEATURES = ("fused", "first", "lexical", "semantic", "said_named", "said_short",
 _FIELDS = ("named", "short", "desc", "path", "ops", "params", "phrases", "any")
 # fitted by ``fit`` on search_tasks_tuning, _tuning2, _tuning3 and _tuning4 (l2 = 0.001); see the module docstring
 WEIGHTS = dict(zip(FEATURES, (
-    3.126, 0.7833, 0.815, 8.23, 0.2144, 1.443, 0.2208, 2.744, 5.32, 0.2513, 1.994, 3.024, -1.066, 1.727, 0.834,
-    0.6318, 4.529, 1.178, -0.1869, 2.679,
+    3.144, 0.7685, 0.8262, 8.237, 0.2108, 1.426, 0.2127, 2.679, 5.307, 0.2561, 1.995, 3.048, -1.069, 1.731, 0.834,
+    0.6228, 4.527, 1.254, -0.1871, 2.675,
 )))
 
 

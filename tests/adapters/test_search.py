@@ -23,8 +23,8 @@ import pytest
 
 from zoom_actions import embedding, rerank, search_documents
 from zoom_actions.adapters.selection import select_names
-from zoom_actions.lexical import (acts_at_once, counts_many, grammar, intent_of, names_one, plurals, query_terms,
-                                  rewrite)
+from zoom_actions.lexical import (acts_at_once, counts_many, grammar, intent_of, names_an_occasion, names_one, plurals,
+                                  query_terms, rewrite)
 from zoom_actions.search import Index, index_for, named_products, search, stem, tokens
 
 HERE = Path(__file__).parent
@@ -252,6 +252,19 @@ def test_give_someone_a_thing_email_them_and_many_at_once():
     assert not counts_many("look up meeting 81234567890") and not counts_many("remove 1 member")
     assert acts_at_once("add 200 prospects", tokens("add 200 prospects", keep_stop=True))
     assert not acts_at_once("list the 5 newest recordings", tokens("list the 5 newest recordings", keep_stop=True))
+
+
+def test_a_meeting_named_by_when_it_happened_is_one_meeting(catalog):
+    for task in ("this morning's sync", "notes from yesterday\u2019s all-hands", "last week's 1:1 with Sam",
+                 "Monday's board call recording"):
+        assert names_an_occasion(task), task
+    for task in ("yesterday's meetings", "my meetings this week", "the meeting settings"):
+        assert not names_an_occasion(task), task
+    lexical = index_for(catalog).lexical
+    one = lexical.on_meeting[index_for(catalog).position["ZOOM_GET_A_MEETING_SUMMARY"]]
+    many = lexical.on_meeting[index_for(catalog).position["ZOOM_LIST_AN_ACCOUNT_S_MEETING_SUMMARIES"]]
+    assert one and not many
+    assert search(catalog, "AI summary of yesterday's standup", k=1) == ["ZOOM_GET_A_MEETING_SUMMARY"]
 
 
 @pytest.mark.parametrize("task,expected", [
