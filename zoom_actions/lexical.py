@@ -27,7 +27,9 @@ know" sends, "let anyone with the link view it" changes a setting, "push the
 flow" start, "shut the meeting down" ends it, "give Raj the admin role"
 assigns it, "email the contract to legal" sends one); "who" asks for the list
 of people, and "what did people post" asks what happened (nothing is posted);
-a meeting named by when it happens ("yesterday's standup") is one meeting,
+a new name is a value, not a description ("rename meeting 84455667788 to
+Poll Review" changes the meeting, not a poll: ``without_values``, for the
+embedded task too); a meeting named by when it happens ("yesterday's standup") is one meeting,
 whose own actions (its summary, its polls) come before the account's list;
 a count is no identifier ("add 200 prospects"), and a change to many things
 at once ("delete these 30 emails", "... in bulk") prefers the batch action.
@@ -64,7 +66,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "link": ("invitation", "join", "url"), "url": ("join", "invitation"), "share": ("invitation",),
     "invite": ("invitation", "invite"), "invitation": ("invitation",),
     "move": ("update",), "reschedule": ("update",), "change": ("update",), "edit": ("update",),
-    "rename": ("update",), "modify": ("update",), "postpone": ("update",), "push": ("update",),
+    "rename": ("update",), "retitle": ("update", "title", "topic"), "modify": ("update",), "postpone": ("update",), "push": ("update",),
     "enable": ("update", "setting"), "disable": ("update", "setting"), "turn": ("update", "setting"),
     "set": ("update",), "reset": ("update",), "mark": ("update", "status"), "approve": ("status", "update"),
     "deny": ("status", "update"), "deactivate": ("status", "delete"), "activate": ("status",),
@@ -453,7 +455,7 @@ class LexicalIndex:
 
     def score(self, query: str, allowed: set[int] | None = None) -> dict[int, float]:
         """Action position -> lexical score, for the actions that share a word with the task."""
-        raw = rewrite(tokens(query, keep_stop=True))
+        raw = rewrite(tokens(without_values(query), keep_stop=True))
         terms = query_terms(raw, self.name_vocabulary, acts_at_once(query, raw))
         if "@" in query and _EMAIL.search(query):   # an address names a person: their user
             terms["user"] = max(terms.get("user", 0.0), 0.6)
@@ -560,6 +562,16 @@ def counts_many(query: str) -> bool:
     """Whether the task acts on many things at once: "add 200 prospects", "delete these 30 emails",
     "... in one go", "in bulk"."""
     return any(int(n) > 1 for n in _counts(query)) or bool(_AT_ONCE.search(query))
+
+
+def without_values(query: str) -> str:
+    """The task without the new name it gives, which says nothing of the action ("rename meeting
+    84455667788 to Roadmap Planning"). A quoted text stays: what it is says what the action makes
+    ("put 'dentist Friday 4pm' on my calendar" is an event)."""
+    return _NEW_NAME.sub(r"\1", query)
+
+
+_NEW_NAME = re.compile(r"\b((?:re)?(?:name|title)d?\b.*?\b(?:to|as))\s+.*$", re.I)
 
 
 def acts_at_once(query: str, raw: list[str]) -> bool:

@@ -40,8 +40,8 @@ FEATURES = ("fused", "first", "lexical", "semantic", "said_named", "said_short",
 _FIELDS = ("named", "short", "desc", "path", "ops", "params", "phrases", "any")
 # fitted by ``fit`` on search_tasks_tuning, _tuning2, _tuning3 and _tuning4 (l2 = 0.001); see the module docstring
 WEIGHTS = dict(zip(FEATURES, (
-    3.144, 0.7685, 0.8262, 8.237, 0.2108, 1.426, 0.2127, 2.679, 5.307, 0.2561, 1.995, 3.048, -1.069, 1.731, 0.834,
-    0.6228, 4.527, 1.254, -0.1871, 2.675,
+    3.153, 0.7537, 0.8283, 8.236, 0.2131, 1.424, 0.2164, 2.68, 5.301, 0.2486, 1.995, 3.051, -1.063, 1.732, 0.8324,
+    0.6236, 4.53, 1.251, -0.1881, 2.675,
 )))
 
 
@@ -51,7 +51,7 @@ def features(index, query: str, ranked: list[int], fused: dict[int, float], lexi
     or None without the semantic model. Plain Python: search without the ``search`` extra has no numpy."""
     from . import lexical as lx
     from .search import _CORE_PRODUCTS
-    raw = lx.rewrite(lx.tokens(query, keep_stop=True))
+    raw = lx.rewrite(lx.tokens(lx.without_values(query), keep_stop=True))
     terms = lx.query_terms(raw, index.lexical.name_vocabulary, lx.acts_at_once(query, raw))
     total = sum(terms.values()) or 1.0
     intent = lx.intent_of(raw)

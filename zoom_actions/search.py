@@ -141,7 +141,7 @@ import re
 import threading
 from typing import Iterable
 
-from .lexical import LexicalIndex, stem, tokens
+from .lexical import LexicalIndex, stem, tokens, without_values
 
 __all__ = ["Index", "index_for", "search", "stem", "tokens"]
 
@@ -347,7 +347,7 @@ class Index:
         from . import embedding
         # einsum, not the BLAS product: a threaded BLAS spinning on a busy machine made one 2,444 x 256
         # product cost milliseconds; this loop costs a tenth of one
-        q = embedding.embed([query.lower()])[0]
+        q = embedding.embed([without_values(query).lower()])[0]
         sims = np.einsum("ij,j->i", self.vectors, q)
         if self.phrase_vectors is not None:
             best_phrase = np.maximum.reduceat(np.einsum("ij,j->i", self.phrase_vectors, q), self.phrase_starts)

@@ -24,7 +24,7 @@ import pytest
 from zoom_actions import embedding, rerank, search_documents
 from zoom_actions.adapters.selection import select_names
 from zoom_actions.lexical import (acts_at_once, counts_many, grammar, intent_of, names_an_occasion, names_one, plurals,
-                                  query_terms, rewrite)
+                                  query_terms, rewrite, without_values)
 from zoom_actions.search import Index, index_for, named_products, search, stem, tokens
 
 HERE = Path(__file__).parent
@@ -252,6 +252,14 @@ def test_give_someone_a_thing_email_them_and_many_at_once():
     assert not counts_many("look up meeting 81234567890") and not counts_many("remove 1 member")
     assert acts_at_once("add 200 prospects", tokens("add 200 prospects", keep_stop=True))
     assert not acts_at_once("list the 5 newest recordings", tokens("list the 5 newest recordings", keep_stop=True))
+
+
+def test_a_new_name_is_a_value_not_a_description(catalog):
+    assert without_values("rename meeting 84455667788 to Roadmap Planning") == "rename meeting 84455667788 to"
+    assert without_values("retitle the webinar as Q3 Poll Results") == "retitle the webinar as"
+    assert without_values("put 'dentist Friday 4pm' on my calendar") == "put 'dentist Friday 4pm' on my calendar"
+    assert search(catalog, "rename meeting 84455667788 to Poll Review", k=1) == ["ZOOM_UPDATE_A_MEETING"]
+    assert search(catalog, "retitle the webinar as Q3 Product Roadmap", k=1) == ["ZOOM_UPDATE_A_WEBINAR"]
 
 
 def test_a_meeting_named_by_when_it_happened_is_one_meeting(catalog):
