@@ -31,7 +31,7 @@ HERE = Path(__file__).parent
 OLD_SETS = ("search_tasks.json", "search_tasks_heldout.json")
 TUNING_SETS = ("search_tasks_tuning.json", "search_tasks_tuning2.json", "search_tasks_tuning3.json",
                "search_tasks_tuning4.json")
-NEW_SETS = ("search_tasks_untouched.json", *TUNING_SETS)
+NEW_SETS = ("search_tasks_untouched.json", "search_tasks_untouched2.json", *TUNING_SETS)
 
 
 def _tasks(file: str) -> list[dict]:
@@ -69,7 +69,9 @@ def test_labeled_tasks_are_valid(catalog):
 
 
 def test_recall_on_the_untouched_half_does_not_regress(catalog):
-    """0.836 @1, 0.988 @5 after the fourth round (the phrasebook, ``zoom_actions.phrasebook``: everyday
+    """0.842 @1, 0.988 @5 after the fifth round (the task's grammar: a new time, a new name, a count, a
+    meeting named by when it happens, a question about the past; ``zoom_actions.search``); 0.836, 0.988
+    after the fourth round (the phrasebook, ``zoom_actions.phrasebook``: everyday
     phrasings of each action, matched by words and by meaning; the re-ranker refitted on four sets with a
     lighter penalty chosen by cross-validation; 0.801, 0.971 with the phrasebook's first pass alone, 0.830,
     0.977 with both passes at the old penalty); 0.754, 0.924 after the third round (on search_tasks_tuning3.json: everyday verbs, relative
@@ -86,15 +88,27 @@ def test_recall_at_five_on_the_untouched_half_meets_the_target(catalog):
     assert r5 >= 0.97
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15's recall@1 target is not met on the untouched half: 0.836 "
+@pytest.mark.xfail(strict=True, reason="issue 15's recall@1 target is not met on the untouched half: 0.842 "
                    "(0.85 wanted)")
 def test_recall_at_one_on_the_untouched_half_meets_the_target(catalog):
     r1, _, _ = _recall(catalog, "search_tasks_untouched.json")
     assert r1 >= 0.85
 
 
+def test_recall_on_the_second_untouched_set(catalog):
+    """A second blind set (157 tasks, half on meetings, users, reports and settings, half across the other
+    products), written by reading only the catalog's listings and action documents (no code, no labeled
+    set, no phrasebook, no search run), scored in aggregate and never tuned on: 0.732 @1, 0.955 @5 with the
+    fourth round's ranker, 0.758, 0.962 after the fifth. Harder than the first untouched half, it reads
+    like the third and fourth tuning sets; issue 15's targets (0.85, 0.97) are not met here either."""
+    r1, r5, n = _recall(catalog, "search_tasks_untouched2.json")
+    print(f"\nsearch_tasks_untouched2.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
+    assert n >= 150 and r1 >= 0.74 and r5 >= 0.95
+
+
 def test_recall_on_the_tuning_half(catalog):
-    """0.921 @1, 1.000 @5 after the second round; 0.927, 1.000 after the third; 0.952, 1.000 after the fourth."""
+    """0.921 @1, 1.000 @5 after the second round; 0.927, 1.000 after the third; 0.952, 1.000 after the fourth;
+    0.964, 1.000 after the fifth."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning.json")
     print(f"\nsearch_tasks_tuning.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
     assert r1 >= 0.9 and r5 >= 0.98
@@ -102,7 +116,7 @@ def test_recall_on_the_tuning_half(catalog):
 
 def test_recall_on_the_second_tuning_set(catalog):
     """Measured before the second round of tuning: 0.564 @1, 0.847 @5; after it 0.761, 0.951; after the
-    third 0.816, 0.988; after the fourth 0.914, 1.000."""
+    third 0.816, 0.988; after the fourth 0.914, 1.000; after the fifth 0.914, 1.000."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning2.json")
     print(f"\nsearch_tasks_tuning2.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
     assert n >= 120 and r1 >= 0.89 and r5 >= 0.98
@@ -111,7 +125,7 @@ def test_recall_on_the_second_tuning_set(catalog):
 def test_recall_on_the_third_tuning_set(catalog):
     """Measured before the third round of tuning: 0.438 @1, 0.692 @5 (harder than the others: written
     across every product, in users' words, by reading the catalog for every action that does the job);
-    after it 0.584, 0.854; after the fourth 0.751, 0.968."""
+    after it 0.584, 0.854; after the fourth 0.751, 0.968; after the fifth 0.768, 0.968."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning3.json")
     print(f"\nsearch_tasks_tuning3.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
     assert n >= 120 and r1 >= 0.73 and r5 >= 0.95
@@ -121,7 +135,8 @@ def test_recall_on_the_fourth_tuning_set(catalog):
     """Measured before the fourth round (written blind to the ranker and the phrasebook, half on meetings,
     users, reports and settings, half across the other products): 0.531 @1, 0.756 @5 with the third round's
     ranker, 0.644, 0.906 with the phrasebook's first pass before this set was used; after the fourth round
-    (a second pass of phrases in users' words, the re-ranker refitted on it too) 0.725, 0.956."""
+    (a second pass of phrases in users' words, the re-ranker refitted on it too) 0.725, 0.956; after the
+    fifth 0.769, 0.963."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning4.json")
     print(f"\nsearch_tasks_tuning4.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
     assert n >= 150 and r1 >= 0.70 and r5 >= 0.94
