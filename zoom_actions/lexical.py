@@ -571,7 +571,9 @@ def without_values(query: str) -> str:
     return _NEW_NAME.sub(r"\1", query)
 
 
-_NEW_NAME = re.compile(r"\b((?:re)?(?:name|title)d?\b.*?\b(?:to|as))\s+.*$", re.I)
+# "rename X to ...", "retitle X as ...", "change the title to ..." ("the meeting named Roadmap" is no new name)
+_NEW_NAME = re.compile(r"\b((?:rename|retitle)\b.*?\b(?:to|as)|(?:change|set|update)\s+(?:the\s+|its\s+)?"
+                       r"(?:name|title|topic)\b.*?\bto)\s+.*$", re.I)
 
 
 def acts_at_once(query: str, raw: list[str]) -> bool:

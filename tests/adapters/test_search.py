@@ -272,7 +272,10 @@ def test_give_someone_a_thing_email_them_and_many_at_once():
 def test_a_new_name_is_a_value_not_a_description(catalog):
     assert without_values("rename meeting 84455667788 to Roadmap Planning") == "rename meeting 84455667788 to"
     assert without_values("retitle the webinar as Q3 Poll Results") == "retitle the webinar as"
-    assert without_values("put 'dentist Friday 4pm' on my calendar") == "put 'dentist Friday 4pm' on my calendar"
+    assert without_values("change the title of my 3pm to Budget Poll") == "change the title of my 3pm to"
+    for kept in ("put 'dentist Friday 4pm' on my calendar", "move the meeting named Roadmap to Friday",
+                 "what is the name of the channel we use as the war room"):
+        assert without_values(kept) == kept
     assert search(catalog, "rename meeting 84455667788 to Poll Review", k=1) == ["ZOOM_UPDATE_A_MEETING"]
     assert search(catalog, "retitle the webinar as Q3 Product Roadmap", k=1) == ["ZOOM_UPDATE_A_WEBINAR"]
 
