@@ -456,10 +456,10 @@ class LexicalIndex:
     def score(self, query: str, allowed: set[int] | None = None) -> dict[int, float]:
         """Action position -> lexical score, for the actions that share a word with the task."""
         raw = rewrite(tokens(without_values(query), keep_stop=True))
-        terms = query_terms(raw, self.name_vocabulary, acts_at_once(query, raw))
+        intent = _intent(raw)
+        terms = query_terms(raw, self.name_vocabulary, acts_at_once(query, intent))
         if "@" in query and _EMAIL.search(query):   # an address names a person: their user
             terms["user"] = max(terms.get("user", 0.0), 0.6)
-        intent = _intent(raw)
         asks_dashboard = bool(_DASHBOARD_WORDS & set(raw))
         synonyms, _, _, verbs = _lookups()
         plural = plurals(query)
@@ -576,10 +576,10 @@ _NEW_NAME = re.compile(r"\b((?:rename|retitle)\b.*?\b(?:to|as)|(?:change|set|upd
                        r"(?:name|title|topic)\b.*?\bto)\s+.*$", re.I)
 
 
-def acts_at_once(query: str, raw: list[str]) -> bool:
-    """Whether the task changes many things at once (``counts_many``, and not a read: "list the 5 newest
-    recordings" wants no batch action)."""
-    return counts_many(query) and _intent(raw) in ("create", "update", "delete")
+def acts_at_once(query: str, intent: str | None) -> bool:
+    """Whether the task, whose ``intent_of`` is ``intent``, changes many things at once (``counts_many``,
+    and not a read: "list the 5 newest recordings" wants no batch action)."""
+    return intent in ("create", "update", "delete") and counts_many(query)
 
 
 def _counts(query: str) -> list[str]:

@@ -52,9 +52,9 @@ def features(index, query: str, ranked: list[int], fused: dict[int, float], lexi
     from . import lexical as lx
     from .search import _CORE_PRODUCTS
     raw = lx.rewrite(lx.tokens(lx.without_values(query), keep_stop=True))
-    terms = lx.query_terms(raw, index.lexical.name_vocabulary, lx.acts_at_once(query, raw))
-    total = sum(terms.values()) or 1.0
     intent = lx.intent_of(raw)
+    terms = lx.query_terms(raw, index.lexical.name_vocabulary, lx.acts_at_once(query, intent))
+    total = sum(terms.values()) or 1.0
     best = fused[ranked[0]] or 1.0
     best_lexical = max(lexical.values(), default=0.0) or 1.0
     best_cosine = max(float(cosines[i]) for i in ranked) if cosines is not None else 0.0

@@ -265,8 +265,9 @@ def test_give_someone_a_thing_email_them_and_many_at_once():
     assert not names_one("add 200 prospects to the list") and names_one("meeting 12345 registrants")
     assert counts_many("delete these 30 old emails") and counts_many("update the users in bulk")
     assert not counts_many("look up meeting 81234567890") and not counts_many("remove 1 member")
-    assert acts_at_once("add 200 prospects", tokens("add 200 prospects", keep_stop=True))
-    assert not acts_at_once("list the 5 newest recordings", tokens("list the 5 newest recordings", keep_stop=True))
+    assert acts_at_once("add 200 prospects", intent_of(tokens("add 200 prospects", keep_stop=True)))
+    assert not acts_at_once("list the 5 newest recordings",
+                            intent_of(tokens("list the 5 newest recordings", keep_stop=True)))
 
 
 def test_a_new_name_is_a_value_not_a_description(catalog):
