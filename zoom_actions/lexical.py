@@ -32,7 +32,9 @@ Poll Review" changes the meeting, not a poll: ``without_values``, for the
 embedded task too); a meeting named by when it happens ("yesterday's standup") is one meeting,
 whose own actions (its summary, its polls) come before the account's list;
 a count is no identifier ("add 200 prospects"), and a change to many things
-at once ("delete these 30 emails", "... in bulk") prefers the batch action.
+at once ("delete these 30 emails", "... in bulk") prefers the batch action; "n't" is a negation
+("aren't assigned" is "not assigned", Zoom's "unassigned"), "sign Priya up" registers her, "lock Jason
+out" suspends him, "get rid of" deletes, "turn down" rejects, "... instead of Tuesdays" changes.
 
 Scoring walks posting lists (only the actions that hold a query word), so a
 query costs a few thousand additions whatever the catalog's size.
@@ -152,7 +154,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "reject": ("status", "update", "deny"), "decline": ("status", "update", "deny"), "accept": ("status", "approve"),
     "reserve": ("reservation", "create"), "remind": ("reminder", "create"), "reminder": ("reminder",),
     "access": ("access", "collaborator", "share"), "pdf": ("file",), "attachment": ("file", "attachment"),
-    "rep": ("user",), "displayname": ("user", "profile"), "accountwide": ("account", "setting"),
+    "rep": ("user",), "displayname": ("user", "profile"), "accountwide": ("account",),
     "helpdesk": (), "conference": ("event", "meeting"),
     # what Zoom calls by another name: a wrap-up code is a disposition, a phone tree an IVR...
     "wrapup": ("disposition",), "holiday": ("closure",), "closure": ("closure",), "pmi": ("pmi", "user"),
@@ -168,6 +170,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "international": ("outbound", "country", "region"), "clock": ("time", "sheet", "timecard"),
     "sponsor": ("exhibitor", "sponsor"), "booth": ("exhibitor",), "webhook": ("webhook", "event", "subscription"),
     "transcribe": ("transcript",), "transcription": ("transcript",),
+    # a change said by what replaces what, dial-in numbers are in the invitation, a seat is a license
+    "insteadof": ("update",), "dialin": ("invitation",), "thumbsup": ("react", "reaction", "emoji"),
+    "nudge": ("reminder", "create"), "seat": ("license", "user", "type"), "surname": ("user", "name"),
 }
 
 # Everyday verbs for the four things an action does: each stands for its family's catalog verb and
@@ -205,7 +210,7 @@ ALIASES |= {w for words in _EVERYDAY_VERBS.values() for w in words} | {
     "meetup", "review", "demo", "briefing", "workshop", "class", "lecture", "seminar", "crit", "officehours",
     "qbr", "offsite", "brainstorm", "debrief", "onsite", "registrationform", "wrapup", "holiday", "howlong",
     "mention", "mentioning", "containing", "unused", "offline", "online", "handover", "actionitem", "takeaways",
-    "highlights", "choppy", "laggy", "lag", "freezing", "echo", "phonetree", "spammer", "robocall",
+    "highlights", "insteadof", "dialin", "thumbsup", "nudge", "seat", "surname", "choppy", "laggy", "lag", "freezing", "echo", "phonetree", "spammer", "robocall",
     "telemarketer", "international", "clock", "booth", "spend", "cost", "costs", "licensed"}
 
 _OWNER = {"my", "mine", "i", "me", "myself"}
@@ -229,7 +234,7 @@ _INTENT_WORDS = {
     "update": {"move", "reschedule", "change", "edit", "rename", "update", "modify", "enable", "disable",
                "turn", "set", "reset", "approve", "deny", "mark", "end", "restore", "deactivate", "restart",
                "postpone", "transfer", "rotate", "pause", "stop", "resume", "suspend", "flag", "require",
-               "forward", "reject", "decline", "accept", "start", "begin", "mute", "unmute", "admit"},
+               "forward", "reject", "decline", "accept", "start", "begin", "mute", "unmute", "admit", "insteadof"},
     "delete": {"delete", "cancel", "remove", "erase", "purge", "drop", "deactivate", "offboard"},
 }
 for _kind, _words_of in _EVERYDAY_VERBS.items():
@@ -264,7 +269,8 @@ _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # Zoom writes some words both joined and apart; the index and the tasks use one spelling.
 _PUNCTUATED = (("q&a", " qa "), ("h.323", " h323 "), ("e-mail", "email"), ("1:1", " oneonone "),
-               ("didn't", "did not"), ("don't", "do not"))
+               ("didn't", "did not"), ("don't", "do not"), ("can't", "can not"), ("won't", "will not"),
+               ("n't", " not"))   # "aren't assigned", "isn't on the list": a negation, not a word "aren"
 _JOINED_SPELLINGS = {
     "subaccount": ("sub account", "sub accounts"), "livestream": ("live stream", "live streams", "live streaming"),
     "voicemail": ("voice mail", "voice mails"), "whiteboard": ("white board", "white boards"),
@@ -282,6 +288,8 @@ _JOINED_SPELLINGS = {
                "token works", "token is working"),
     "signin": ("sign in", "signed in", "log in", "logged in"), "signout": ("sign out", "signed out", "log out", "logged out"),
     "todo": ("to do", "to dos"), "cancel": ("call off",), "postpone": ("push back", "move back"),
+    "delete": ("get rid of",), "reject": ("turn down",), "insteadof": ("instead of", "rather than"),
+    "dialin": ("dial in",), "thumbsup": ("thumbs up", "thumb up"), "currently": ("at the moment", "at this moment"),
     "helpdesk": ("help desk", "service desk", "front desk"), "displayname": ("display name",),
     "accountwide": ("account wide", "across the account", "company wide", "across the company", "org wide",
                     "organization wide", "across our account", "for the whole account", "for everyone in the account",
@@ -588,9 +596,9 @@ def _counts(query: str) -> list[str]:
     return [m.group(2) for m in _COUNT.finditer(query) if (m.group(1) or "").lower() not in _NAMING]
 
 
-_COUNT = re.compile(r"(?:([a-z#]+)\s+)?(?<![\w+.-])(\d{1,5})\s+(?:[a-z-]+\s+){0,2}?[a-z]{3,}s\b", re.I)
+_COUNT = re.compile(r"(?:([a-z#]+)\s+)?(?<![\w+.-])(\d{1,5})\s+(?:[a-z-]+\s+){0,2}?(?:[a-z]{3,}s|people)\b", re.I)
 _NAMING = {"meeting", "webinar", "id", "#", "number", "session", "room", "call", "queue", "ticket", "no"}
-_AT_ONCE = re.compile(r"\b(?:in one go|at once|all at the same time|in bulk|in a batch|bulk|batch)\b", re.I)
+_AT_ONCE = re.compile(r"\b(?:in one go|in one shot|at once|all at the same time|in bulk|in a batch|bulk|batch)\b", re.I)
 
 
 def plurals(query: str) -> set[str]:
@@ -618,7 +626,7 @@ def _lookups():
     return _LOOKUPS
 
 
-_ARTICLES = {"a", "an", "the", "this", "that", "my", "our", "your"}
+_ARTICLES = {"a", "an", "the", "this", "that", "my", "our", "your", "his", "their"}
 _META_VERBS = {"check", "verify", "confirm", "ensure", "test"}   # "check that ...": the rest says what
 _CLAUSE = {"that", "if", "whether"}
 _CAUSATIVE = {"make", "get", "have", "let", "help"}
@@ -718,6 +726,10 @@ def rewrite(raw: list[str]) -> list[str]:
         out[0] = "assign"
     elif len(out) > 1 and out[0] in _SENDING_NOUNS and out[1] in _ARTICLES | _OBJECTS:
         out.insert(0, "send")   # "email the contract to legal", "text the customer back": a verb
+    if out and out[0] == "sign" and "up" in out[2:4]:   # "sign Priya up for the session": register her
+        out[0] = "register"
+    elif out and out[0] == "lock" and "out" in out[2:4]:   # "lock Jason out of Zoom": suspend him
+        out[0] = "suspend"
     if out and out[0] == "kickoff":   # "kick off the campaign" starts it (a "kickoff" elsewhere is a meeting)
         out[0] = "start"
     elif out and out[0] == "shut" and "down" in out[1:5]:   # "shut the meeting down": end it

