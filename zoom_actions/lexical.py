@@ -172,7 +172,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "transcribe": ("transcript",), "transcription": ("transcript",),
     # a change said by what replaces what, dial-in numbers are in the invitation, a seat is a license
     "insteadof": ("update",), "dialin": ("invitation",), "thumbsup": ("react", "reaction", "emoji"),
-    "nudge": ("reminder", "create"), "seat": ("license", "user", "type"), "surname": ("user", "name"),
+    "emailaddress": ("email",), "nudge": ("reminder", "create"), "seat": ("license", "user", "type"), "surname": ("user", "name"),
 }
 
 # Everyday verbs for the four things an action does: each stands for its family's catalog verb and
@@ -192,7 +192,7 @@ del _word
 
 # Words that stand only for their expansions: in Zoom's texts they mean
 # something else ("sync" is call-log synchronisation, "move" a member move).
-ALIASES = {"sync", "standup", "huddle", "catchup", "move", "reschedule", "postpone", "push", "interview",
+ALIASES = {"emailaddress", "sync", "standup", "huddle", "catchup", "move", "reschedule", "postpone", "push", "interview",
            "allhands", "kickoff", "retro", "townhall", "callout", "attend", "attended", "attendee", "attendance", "joined", "last", "previous",
            "yesterday", "coming", "who", "employee", "person", "people", "colleague", "teammate", "staff",
            "left", "signed", "recap", "notes", "minutes", "ai", "photo", "avatar", "spam", "restart",
@@ -348,7 +348,7 @@ def stem(word: str) -> str:  # noqa: C901 - a handful of suffix rules
 def tokens(text: str, *, keep_stop: bool = False) -> list[str]:
     text = text or ""
     if "@" in text:
-        text = _EMAIL.sub(" email ", text)
+        text = _EMAIL.sub(" emailaddress ", text)
     if not text.islower():
         text = _CAMEL.sub(" ", text)
     text = text.lower().replace("'s", "").replace("\u2019s", "")
@@ -358,6 +358,9 @@ def tokens(text: str, *, keep_stop: bool = False) -> list[str]:
     words = _join_phrases(_TOKEN.findall(text))
     return [_stem(w) for w in words if keep_stop or w not in _STOP]
 
+
+# the stop words as the query's stemmed words spell them ("does" is "doe")
+_STOP |= {stem(word) for word in _STOP}
 
 _stems: dict[str, str] = {}
 
@@ -576,7 +579,11 @@ def without_values(query: str) -> str:
     """The task without the new name it gives, which says nothing of the action ("rename meeting
     84455667788 to Roadmap Planning"). A quoted text stays: what it is says what the action makes
     ("put 'dentist Friday 4pm' on my calendar" is an event)."""
-    return _NEW_NAME.sub(r"\1", query)
+    return _PREFIXED_ID.sub(r"\1", _NEW_NAME.sub(r"\1", query))
+
+
+# "channel c_design", "room r_19", "schedule sch_12": an identifier whose words are no words of the task
+_PREFIXED_ID = re.compile(r"(?<![\w@.:/-])([A-Za-z]{1,3})_[A-Za-z0-9][\w-]*")
 
 
 # "rename X to ...", "retitle X as ...", "change the title to ..." ("the meeting named Roadmap" is no new name)
@@ -817,6 +824,7 @@ def query_terms(raw: list[str], named: frozenset[str] = frozenset(), many_at_onc
 _RELATIVE = {"who", "that", "which", "whom"}
 _ASKING = {"what", "which", "who", "whom", "how", "when", "where"}
 _DID = {"did", "doe", "do", "have", "has", "had"}   # stems ("does": "doe")
+_YES_NO = {"did", "doe", "do", "ha", "has", "is", "are", "wa", "was", "were"}   # a question's first word
 _CATALOG_VERBS = {v for family in _VERBS.values() for v in family}
 
 
