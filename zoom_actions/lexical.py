@@ -824,7 +824,6 @@ def query_terms(raw: list[str], named: frozenset[str] = frozenset(), many_at_onc
 _RELATIVE = {"who", "that", "which", "whom"}
 _ASKING = {"what", "which", "who", "whom", "how", "when", "where"}
 _DID = {"did", "doe", "do", "have", "has", "had"}   # stems ("does": "doe")
-_YES_NO = {"did", "doe", "do", "ha", "has", "is", "are", "wa", "was", "were"}   # a question's first word
 _CATALOG_VERBS = {v for family in _VERBS.values() for v in family}
 
 
