@@ -289,7 +289,7 @@ _JOINED_SPELLINGS = {
     "signin": ("sign in", "signed in", "log in", "logged in"), "signout": ("sign out", "signed out", "log out", "logged out"),
     "todo": ("to do", "to dos"), "cancel": ("call off",), "postpone": ("push back", "move back"),
     "delete": ("get rid of",), "reject": ("turn down",), "insteadof": ("instead of", "rather than"),
-    "dialin": ("dial in",), "thumbsup": ("thumbs up", "thumb up"), "currently": ("at the moment", "at this moment"),
+    "dialin": ("dial in",), "thumbsup": ("thumbs up", "thumb up"), "currently": ("at the moment", "at this moment", "right now", "going on now", "happening now"),
     "helpdesk": ("help desk", "service desk", "front desk"), "displayname": ("display name",),
     "accountwide": ("account wide", "across the account", "company wide", "across the company", "org wide",
                     "organization wide", "across our account", "for the whole account", "for everyone in the account",
@@ -443,7 +443,9 @@ class LexicalIndex:
             df.update(weighted.keys())
             self.verbs.append(name.split("_")[1].lower() if "_" in name else "")
             self.verb_stems.append(stem(self.verbs[-1]))
-            self.name_words.append(frozenset(fields["name"][1:]) or frozenset(fields["name"]))
+            # the name's words but its verb ("get" is a stop word: GET_PAST_MEETING_PARTICIPANTS keeps "past")
+            said_verb = fields["name"][:1] == tokens(self.verbs[-1])
+            self.name_words.append(frozenset(fields["name"][1 if said_verb else 0:]) or frozenset(fields["name"]))
             self.words.append(_field_words(fields))
             self.phrase_words.append(tuple(frozenset(phrase_tokens(p))
                                            for p in ((extras or {}).get(name) or {}).get("phrases") or ()))
@@ -579,7 +581,11 @@ def without_values(query: str) -> str:
     """The task without the new name it gives, which says nothing of the action ("rename meeting
     84455667788 to Roadmap Planning"). A quoted text stays: what it is says what the action makes
     ("put 'dentist Friday 4pm' on my calendar" is an event)."""
-    return _PREFIXED_ID.sub(r"\1", _NEW_NAME.sub(r"\1", query))
+    return _URL.sub(" url ", _PREFIXED_ID.sub(r"\1", _NEW_NAME.sub(r"\1", query)))
+
+
+# "rtmp://live.example.com/app": an address is a URL, its host's words ("live") no words of the task
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.I)
 
 
 # "channel c_design", "room r_19", "schedule sch_12": an identifier whose words are no words of the task

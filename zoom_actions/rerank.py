@@ -25,7 +25,8 @@ Features of a candidate, for one task:
   this is Meetings or Users; ``master``: a master-account twin (+1 when the
   task asks for a sub account, -1 when not); ``workflow``: a composite action;
   ``useful``: its usefulness (``zoom_actions.usefulness``); ``verb``: the log of
-  how well its verb fits the task's intent (``lexical.verb_agreement``).
+  how well its verb fits the task's intent (``lexical.verb_agreement``); ``tense``: the task is about now
+  and this action's name is about the past, or the other way round.
 """
 
 from __future__ import annotations
@@ -36,14 +37,14 @@ from typing import Iterable
 TOP = 30   # candidates of the first stage that are re-ordered
 FEATURES = ("fused", "first", "lexical", "semantic", "said_named", "said_short", "said_desc", "said_path",
             "said_ops", "said_params", "said_phrases", "said_any", "phrase_best", "product", "elsewhere", "core",
-            "master", "workflow", "useful", "verb")
+            "master", "workflow", "useful", "verb", "tense")
 _FIELDS = ("named", "short", "desc", "path", "ops", "params", "phrases", "any")
 # fitted by ``fit`` on search_tasks_tuning, _tuning2, _tuning3 and _tuning4 (l2 = 0.001); see the module docstring
 # (_tuning5 is read, not fitted on: fitted on it too, the weights favour the composite actions its labels
 # name, and "push the weekly sync to next Monday" found the past-occurrence workflow)
 WEIGHTS = dict(zip(FEATURES, (
-    2.829, 0.644, 1.301, 9.006, 0.01476, 1.68, 0.1722, 2.483, 5.379, 0.1869, 1.749, 3.829, -1.443, 1.872, 0.8112,
-    0.3459, 4.59, 1.541, -0.1902, 2.57,
+    3.139, 0.5536, 1.578, 8.951, -0.3804, 1.501, 0.2467, 2.507, 5.119, 0.4755, 1.459, 3.194, -1.473, 2.321, 0.9714,
+    0.3853, 4.492, 1.795, -0.2231, 2.144, -2.38,
 )))
 
 
@@ -52,8 +53,8 @@ def features(index, query: str, ranked: list[int], fused: dict[int, float], lexi
     """One row of ``FEATURES`` per candidate in ``ranked``; ``cosines``: every action's cosine to the task,
     or None without the semantic model. Plain Python: search without the ``search`` extra has no numpy."""
     from . import lexical as lx
-    from .search import _CORE_PRODUCTS
-    raw = lx.rewrite(lx.tokens(lx.without_values(query), keep_stop=True))
+    from .search import _CORE_PRODUCTS, what_is_asked
+    raw = lx.rewrite(lx.tokens(lx.without_values(what_is_asked(query)), keep_stop=True))
     intent = lx.intent_of(raw)
     terms = lx.query_terms(raw, index.lexical.name_vocabulary, lx.acts_at_once(query, intent))
     total = sum(terms.values()) or 1.0
@@ -61,8 +62,11 @@ def features(index, query: str, ranked: list[int], fused: dict[int, float], lexi
     best_lexical = max(lexical.values(), default=0.0) or 1.0
     best_cosine = max(float(cosines[i]) for i in ranked) if cosines is not None else 0.0
     rows = []
+    now, before = "live" in terms and "past" not in terms, "past" in terms and "live" not in terms
     for r, i in enumerate(ranked):
         words = index.lexical.words[i]
+        nw = words["named"]
+        tense = float((now and "past" in nw and "live" not in nw) or (before and "live" in nw and "past" not in nw))
         said = [sum(w for t, w in terms.items() if t in words[f]) / total for f in _FIELDS]
         phrase_best = max((sum(w for t, w in terms.items() if t in pw)
                            for pw in index.lexical.phrase_words[i]), default=0.0) / total
@@ -72,7 +76,7 @@ def features(index, query: str, ranked: list[int], fused: dict[int, float], lexi
             float(cosines[i]) - best_cosine if cosines is not None else 0.0, *said, phrase_best,
             hit, float(bool(named) and not hit), float(not named and index.products[i][0] in _CORE_PRODUCTS),
             float(index.master[i]) * (1.0 if master_asked else -1.0), float(index.workflow[i]), index.usefulness[i],
-            math.log(lx.verb_agreement(index.lexical.verbs[i], intent)) if intent else 0.0])
+            math.log(lx.verb_agreement(index.lexical.verbs[i], intent)) if intent else 0.0, tense])
     return rows
 
 

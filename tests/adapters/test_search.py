@@ -95,7 +95,7 @@ def test_recall_at_five_on_the_untouched_half_meets_the_target(catalog):
     assert r5 >= 0.97
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15's recall@1 target is not met on the untouched half: 0.836 "
+@pytest.mark.xfail(strict=True, reason="issue 15's recall@1 target is not met on the untouched half: 0.842 "
                    "(0.85 wanted)")
 def test_recall_at_one_on_the_untouched_half_meets_the_target(catalog):
     r1, _, _ = _recall(catalog, "search_tasks_untouched.json")
@@ -106,7 +106,7 @@ def test_recall_on_the_second_untouched_set(catalog):
     """A second blind set (157 tasks, half on meetings, users, reports and settings, half across the other
     products), written by reading only the catalog's listings and action documents (no code, no labeled
     set, no phrasebook, no search run), scored in aggregate and never tuned on: 0.732 @1, 0.955 @5 with the
-    fourth round's ranker, 0.758, 0.962 after the fifth, 0.777, 0.968 after the sixth. Harder than the first untouched half, it reads
+    fourth round's ranker, 0.758, 0.962 after the fifth, 0.777, 0.968 after the sixth, 0.796, 0.968 after the eighth. Harder than the first untouched half, it reads
     like the third and fourth tuning sets; issue 15's targets (0.85, 0.97) are not met here either."""
     r1, r5, n = _recall(catalog, "search_tasks_untouched2.json")
     print(f"\nsearch_tasks_untouched2.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
@@ -117,8 +117,8 @@ def test_recall_on_the_third_untouched_set(catalog):
     """A third blind set (170 tasks, weighted like agents' traffic: a third Meetings, then recordings,
     users, webinars, Team Chat, Phone, Rooms, the rest across products), written for the sixth round
     like the second, at the same time as ``search_tasks_tuning5.json`` by another writer, and scored in
-    aggregate three times: 0.724 @1, 0.941 @5 with the fifth round's ranker (170 tasks), 0.775, 0.970 after
-    the sixth (169: one task that another set holds dropped).
+    aggregate four times: 0.724 @1, 0.941 @5 with the fifth round's ranker (170 tasks), 0.775, 0.970 after
+    the sixth (169: one task that another set holds dropped), 0.781, 0.959 after the eighth.
     The fairest estimate of a stranger's tasks: issue 15's recall@1 target (0.85) is not met here."""
     r1, r5, n = _recall(catalog, "search_tasks_untouched3.json")
     print(f"\nsearch_tasks_untouched3.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
@@ -351,6 +351,43 @@ def test_an_address_names_a_person_more_than_it_asks_for_email():
     assert "emailaddress" not in address
     # an address said first is no verb ("email the ...": send)
     assert rewrite(tokens("carlos@acme.com the meetings", keep_stop=True))[0] != "send"
+
+
+def test_an_address_is_a_url_not_words_of_the_task(catalog):
+    # "rtmp://live.example.com/app": "live" is the host's word, not the task's
+    assert without_values("stream meeting 866 to rtmp://live.example.com/app now") == "stream meeting 866 to  url  now"
+    terms = query_terms(rewrite(tokens(without_values("point it at https://live.example.com/x"), keep_stop=True)))
+    assert "live" not in terms and "url" in terms
+
+
+def test_a_name_keeps_its_first_word_when_its_verb_is_a_stop_word(catalog):
+    # "get" is a stop word: GET_PAST_MEETING_PARTICIPANTS lost "past", GET_A_WEBINAR_SIP_URI_WITH_PASSCODE "webinar"
+    idx = index_for(catalog)
+    words = idx.lexical.name_words
+    assert {"past", "meet", "participant"} <= words[idx.position["ZOOM_GET_PAST_MEETING_PARTICIPANTS"]]
+    assert "webinar" in words[idx.position["ZOOM_GET_A_WEBINAR_SIP_URI_WITH_PASSCODE"]]
+    assert "list" not in words[idx.position["ZOOM_LIST_MEETING_PARTICIPANTS"]]   # a verb said is dropped
+
+
+def test_now_and_then(catalog):
+    # a task about now does not want the past's action, nor one about the past the live one
+    for now in ("who is in meeting 85512345678 right now", "who's currently in meeting 85512345678",
+                "who is in meeting 85512345678 at the moment"):
+        got = search(catalog, now, k=5)
+        assert got.index("ZOOM_LIST_MEETING_PARTICIPANTS") < got.index("ZOOM_GET_PAST_MEETING_PARTICIPANTS"), now
+    assert search(catalog, "who is in meeting 85512345678 right now", k=1) == ["ZOOM_LIST_MEETING_PARTICIPANTS"]
+    assert search(catalog, "who was in meeting 85512345678 yesterday", k=1) == ["ZOOM_GET_PAST_MEETING_PARTICIPANTS"]
+
+
+def test_a_brand_says_where_not_what(catalog):
+    from zoom_actions.search import what_is_asked
+    assert what_is_asked("scorecards in Zoom Revenue Accelerator").split() == ["scorecards", "in"]
+    assert what_is_asked("deals in ZRA for the Video SDK team").split() == ["deals", "in", "for", "the", "team"]
+    assert what_is_asked("send a team chat message") == "send a team chat message"   # its words say what
+    # once the brand has picked the product, its words favour no action that repeats it
+    assert search(catalog, "Revenue Accelerator scorecards for Dana's calls", k=1) == [
+        "ZOOM_GET_CONVERSATION_SCORECARDS"]
+    assert named_products("scorecards in Revenue Accelerator")[0] == {"iq": 1.0}
 
 
 def test_a_stop_word_stems_to_a_stop_word():
