@@ -571,6 +571,25 @@ _OCCASION = re.compile(r"\b(?:" + _WHEN + r")['\u2019]s\s+(?:[\w:-]+\s+){0,3}?"
                        r"one-on-one|kickoff|huddle|town hall|webinar|session|class|training|briefing)\b", re.I)
 
 
+def scope_of_meetings(query: str) -> str | None:
+    """Whether the task is about one meeting ("one": "meeting 812...", "the weekly sync", "my 3pm
+    interview", "yesterday's standup") or about meetings in general ("every": "every meeting in the group",
+    "all my future meetings"): a meeting's own action, or a setting of the user, group or account."""
+    if _EVERY_MEETING.search(query):
+        return "every"
+    if names_one(query) or names_an_occasion(query) or _ONE_MEETING.search(query):
+        return "one"
+    return None
+
+
+_MEETING_NOUN = (r"(?:meeting|sync|standup|stand-up|call|all-hands|review|demo|interview|retro|1:1|one-on-one|"
+                 r"kickoff|huddle|town hall|webinar|session|class|training|briefing|planning)")
+_ONE_MEETING = re.compile(r"\b(?:the|my|our|this|that|his|her|their|tomorrow's|today's)\s+(?:[\w:-]+\s+){0,3}?"
+                          + _MEETING_NOUN + r"(?!s)\b", re.I)
+_EVERY_MEETING = re.compile(r"\b(?:every|all|each|any)\s+(?:of\s+)?(?:[\w'-]+\s+){0,2}?" + _MEETING_NOUN
+                            + r"s?\b|\b(?:future|upcoming|new)\s+" + _MEETING_NOUN + r"s\b", re.I)
+
+
 def counts_many(query: str) -> bool:
     """Whether the task acts on many things at once: "add 200 prospects", "delete these 30 emails",
     "... in one go", "in bulk"."""

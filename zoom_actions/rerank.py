@@ -26,7 +26,10 @@ Features of a candidate, for one task:
   task asks for a sub account, -1 when not); ``workflow``: a composite action;
   ``useful``: its usefulness (``zoom_actions.usefulness``); ``verb``: the log of
   how well its verb fits the task's intent (``lexical.verb_agreement``); ``tense``: the task is about now
-  and this action's name is about the past, or the other way round.
+  or what is to come and this action's name is about the past, or the other way round; ``every_meeting``:
+  the task is about meetings in general ("every meeting in the group", ``lexical.scope_of_meetings``) and
+  this action works on one meeting; ``given_meeting``: the task gives an identifier and this action works
+  on one meeting.
 """
 
 from __future__ import annotations
@@ -37,14 +40,14 @@ from typing import Iterable
 TOP = 30   # candidates of the first stage that are re-ordered
 FEATURES = ("fused", "first", "lexical", "semantic", "said_named", "said_short", "said_desc", "said_path",
             "said_ops", "said_params", "said_phrases", "said_any", "phrase_best", "product", "elsewhere", "core",
-            "master", "workflow", "useful", "verb", "tense")
+            "master", "workflow", "useful", "verb", "tense", "every_meeting", "given_meeting")
 _FIELDS = ("named", "short", "desc", "path", "ops", "params", "phrases", "any")
 # fitted by ``fit`` on search_tasks_tuning, _tuning2, _tuning3 and _tuning4 (l2 = 0.001); see the module docstring
 # (_tuning5 is read, not fitted on: fitted on it too, the weights favour the composite actions its labels
 # name, and "push the weekly sync to next Monday" found the past-occurrence workflow)
 WEIGHTS = dict(zip(FEATURES, (
-    3.139, 0.5536, 1.578, 8.951, -0.3804, 1.501, 0.2467, 2.507, 5.119, 0.4755, 1.459, 3.194, -1.473, 2.321, 0.9714,
-    0.3853, 4.492, 1.795, -0.2231, 2.144, -2.38,
+    3.131, 0.5842, 1.48, 9.131, -0.4036, 1.559, 0.2559, 2.47, 5.107, 0.6653, 1.423, 3.246, -1.571, 2.313, 0.9973,
+    0.3552, 4.458, 1.859, -0.1915, 2.206, -2.25, -4.812, 1.776,
 )))
 
 
@@ -62,7 +65,10 @@ def features(index, query: str, ranked: list[int], fused: dict[int, float], lexi
     best_lexical = max(lexical.values(), default=0.0) or 1.0
     best_cosine = max(float(cosines[i]) for i in ranked) if cosines is not None else 0.0
     rows = []
-    now, before = "live" in terms and "past" not in terms, "past" in terms and "live" not in terms
+    scope = lx.scope_of_meetings(query)
+    given = lx.names_one(query)
+    now = ("live" in terms or "upcom" in terms) and "past" not in terms   # now, or to come
+    before = "past" in terms and "live" not in terms
     for r, i in enumerate(ranked):
         words = index.lexical.words[i]
         nw = words["named"]
@@ -76,7 +82,8 @@ def features(index, query: str, ranked: list[int], fused: dict[int, float], lexi
             float(cosines[i]) - best_cosine if cosines is not None else 0.0, *said, phrase_best,
             hit, float(bool(named) and not hit), float(not named and index.products[i][0] in _CORE_PRODUCTS),
             float(index.master[i]) * (1.0 if master_asked else -1.0), float(index.workflow[i]), index.usefulness[i],
-            math.log(lx.verb_agreement(index.lexical.verbs[i], intent)) if intent else 0.0, tense])
+            math.log(lx.verb_agreement(index.lexical.verbs[i], intent)) if intent else 0.0, tense,
+            float(scope == "every" and index.lexical.on_meeting[i]), float(given and index.lexical.on_meeting[i])])
     return rows
 
 

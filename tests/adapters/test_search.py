@@ -379,6 +379,21 @@ def test_now_and_then(catalog):
     assert search(catalog, "who was in meeting 85512345678 yesterday", k=1) == ["ZOOM_GET_PAST_MEETING_PARTICIPANTS"]
 
 
+def test_every_meeting_is_a_setting_one_meeting_its_own_action(catalog):
+    from zoom_actions.lexical import scope_of_meetings
+    for every in ("require the waiting room for every meeting across the account", "all my future meetings",
+                  "each of the team's calls", "new meetings should have a passcode"):
+        assert scope_of_meetings(every) == "every", every
+    for one in ("make the weekly sync require a passcode", "delete meeting 81234567890",
+                "switch on the waiting room for my 3pm interview", "yesterday's standup"):
+        assert scope_of_meetings(one) == "one", one
+    assert scope_of_meetings("list my meetings") is None
+    assert search(catalog, "turn on the waiting room for all my meetings", k=1) == ["ZOOM_UPDATE_USER_SETTINGS"]
+    assert search(catalog, "require a passcode for all future meetings across the account", k=1) == [
+        "ZOOM_UPDATE_ACCOUNT_SETTINGS"]
+    assert search(catalog, "enable waiting room for meeting 85512345678", k=1) == ["ZOOM_UPDATE_A_MEETING"]
+
+
 def test_a_brand_says_where_not_what(catalog):
     from zoom_actions.search import what_is_asked
     assert what_is_asked("scorecards in Zoom Revenue Accelerator").split() == ["scorecards", "in"]
