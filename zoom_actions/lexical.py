@@ -426,6 +426,7 @@ class LexicalIndex:
         self.dashboard: list[bool] = []   # /metrics/...: the account dashboard's view of the same facts
         self.item: list[bool] = []        # works on one thing (/meetings/{id}), not on a collection
         self.on_meeting: list[bool] = []  # works on one meeting or webinar (/past_meetings/{meetingId}/polls)
+        self.caller_only: list[bool] = []  # works for the caller alone (/users/me/zak), for nobody the task names
         weighted_docs: list[dict[str, float]] = []
         unmeasured_lengths: list[float] = []
         df: Counter = Counter()
@@ -452,6 +453,7 @@ class LexicalIndex:
             self.dashboard.append(entry.get("path", "").startswith("/metrics/"))
             self.item.append(_on_one(entry.get("path", "")))
             self.on_meeting.append(bool(_MEETING_PARAM.search(entry.get("path", ""))))
+            self.caller_only.append("/me/" in entry.get("path", "") + "/")
         n = len(names)
         lengths = [sum(d.values()) - unmeasured for d, unmeasured in zip(weighted_docs, unmeasured_lengths)]
         avg = (sum(lengths) / n) if n else 1.0
@@ -883,6 +885,8 @@ def _intent(words: list[str]) -> str | None:
     for pos, word in enumerate(words):
         if pos in nouns or pos in meta or pos in relative:
             continue
+        if pos and (words[pos - 1] in _BE or word in _BE):   # "the center is closed", "which were deleted":
+            continue                                           # a state, no command ("is Ana free?" asks)
         if word == "give":  # "give me X" reads X; "give X to Y" assigns it
             votes["read" if pos + 1 < len(words) and words[pos + 1] in ("me", "us") else "create"] += 2 if pos == 0 else 1
             continue
@@ -912,3 +916,4 @@ def _verb_factor(verb: str, intent: str) -> float:
 
 
 _READ_OF_CREATE = 0.8
+_BE = {"is", "are", "was", "were", "be", "been", "being"}

@@ -29,7 +29,8 @@ Features of a candidate, for one task:
   or what is to come and this action's name is about the past, or the other way round; ``every_meeting``:
   the task is about meetings in general ("every meeting in the group", ``lexical.scope_of_meetings``) and
   this action works on one meeting; ``given_meeting``: the task gives an identifier and this action works
-  on one meeting.
+  on one meeting; ``someone_else``: the task names a person by address and this action works for the
+  caller alone (``/users/me/zak``).
 """
 
 from __future__ import annotations
@@ -40,14 +41,15 @@ from typing import Iterable
 TOP = 30   # candidates of the first stage that are re-ordered
 FEATURES = ("fused", "first", "lexical", "semantic", "said_named", "said_short", "said_desc", "said_path",
             "said_ops", "said_params", "said_phrases", "said_any", "phrase_best", "product", "elsewhere", "core",
-            "master", "workflow", "useful", "verb", "tense", "every_meeting", "given_meeting")
+            "master", "workflow", "useful", "verb", "tense", "every_meeting", "given_meeting",
+            "someone_else")
 _FIELDS = ("named", "short", "desc", "path", "ops", "params", "phrases", "any")
 # fitted by ``fit`` on search_tasks_tuning, _tuning2, _tuning3 and _tuning4 (l2 = 0.001); see the module docstring
 # (_tuning5 is read, not fitted on: fitted on it too, the weights favour the composite actions its labels
 # name, and "push the weekly sync to next Monday" found the past-occurrence workflow)
 WEIGHTS = dict(zip(FEATURES, (
-    3.131, 0.5842, 1.48, 9.131, -0.4036, 1.559, 0.2559, 2.47, 5.107, 0.6653, 1.423, 3.246, -1.571, 2.313, 0.9973,
-    0.3552, 4.458, 1.859, -0.1915, 2.206, -2.25, -4.812, 1.776,
+    3.104, 0.6149, 1.464, 9.139, -0.3639, 1.52, 0.2737, 2.461, 5.11, 0.6654, 1.4, 3.236, -1.575, 2.311, 0.9952,
+    0.3632, 4.455, 1.854, -0.1972, 2.256, -2.261, -4.807, 1.777, -4.421,
 )))
 
 
@@ -67,6 +69,7 @@ def features(index, query: str, ranked: list[int], fused: dict[int, float], lexi
     rows = []
     scope = lx.scope_of_meetings(query)
     given = lx.names_one(query)
+    someone = "@" in query and bool(lx._EMAIL.search(query))   # a person named by address: not the caller
     now = ("live" in terms or "upcom" in terms) and "past" not in terms   # now, or to come
     before = "past" in terms and "live" not in terms
     for r, i in enumerate(ranked):
@@ -83,7 +86,8 @@ def features(index, query: str, ranked: list[int], fused: dict[int, float], lexi
             hit, float(bool(named) and not hit), float(not named and index.products[i][0] in _CORE_PRODUCTS),
             float(index.master[i]) * (1.0 if master_asked else -1.0), float(index.workflow[i]), index.usefulness[i],
             math.log(lx.verb_agreement(index.lexical.verbs[i], intent)) if intent else 0.0, tense,
-            float(scope == "every" and index.lexical.on_meeting[i]), float(given and index.lexical.on_meeting[i])])
+            float(scope == "every" and index.lexical.on_meeting[i]), float(given and index.lexical.on_meeting[i]),
+            float(someone and index.lexical.caller_only[i])])
     return rows
 
 

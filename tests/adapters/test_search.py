@@ -394,6 +394,21 @@ def test_every_meeting_is_a_setting_one_meeting_its_own_action(catalog):
     assert search(catalog, "enable waiting room for meeting 85512345678", k=1) == ["ZOOM_UPDATE_A_MEETING"]
 
 
+def test_an_action_for_the_caller_alone_serves_nobody_the_task_names(catalog):
+    # /users/me/zak is the caller's own ZAK: a host named by address needs /users/{userId}/token
+    assert search(catalog, "get a ZAK for dev@acme.com", k=1) == ["ZOOM_GET_A_USER_S_TOKEN"]
+    assert search(catalog, "get my ZAK", k=1) == ["ZOOM_GET_THE_USER_S_ZAK"]
+
+
+def test_a_state_is_no_command():
+    def intent(task):
+        return intent_of(rewrite(tokens(task, keep_stop=True)))
+    # "is closed" says how things are; the command is "set up"
+    assert intent("our contact center is closed Dec 25, set up the holiday closures") == "create"
+    assert intent("which meetings were deleted last week") == "read"
+    assert intent("is Ana free right now") == "read"   # a question's "is" still asks
+
+
 def test_a_brand_says_where_not_what(catalog):
     from zoom_actions.search import what_is_asked
     assert what_is_asked("scorecards in Zoom Revenue Accelerator").split() == ["scorecards", "in"]
