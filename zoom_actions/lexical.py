@@ -639,14 +639,21 @@ def plurals(query: str) -> set[str]:
     """The stems of the words a task says in the plural ("registrants" -> "registrant")."""
     out = set()
     within = False   # "a conference with several sessions" asks for the conference
+    every = 0        # "every recording file": as many as "the recording files"
     for word in _TOKEN.findall(query.lower()):
         if word == "with":
             within = True
         elif within and word in _COMPANION_END:
             within = False
+        elif word in ("every", "each"):
+            every = 2
+            continue
+        elif not within and every and word not in _STOP and len(word) > 2:
+            out.add(_stem(word))
         elif (not within and len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
               and word not in _STOP):
             out.add(_stem(word))
+        every = max(every - 1, 0)
     return out
 
 
@@ -758,8 +765,8 @@ def rewrite(raw: list[str]) -> list[str]:
     if len(out) > 2 and out[0] == "give" and out[1] not in _ARTICLES and out[1] not in ("me", "us") \
             and out[2] in _ARTICLES:   # "give Raj the admin role", "give Tom a desk": assign it to them
         out[0] = "assign"
-    elif len(out) > 1 and out[0] in _SENDING_NOUNS and out[1] in _ARTICLES | _OBJECTS:
-        out.insert(0, "send")   # "email the contract to legal", "text the customer back": a verb
+    elif len(out) > 1 and out[0] in _SENDING_NOUNS and out[1] in _ARTICLES | _OBJECTS | {"emailaddress"}:
+        out.insert(0, "send")   # "email the contract to legal", "email bob@acme.com that ...": a verb
     if out and out[0] == "sign" and "up" in out[2:4]:   # "sign Priya up for the session": register her
         out[0] = "register"
     elif out and out[0] == "lock" and "out" in out[2:4]:   # "lock Jason out of Zoom": suspend him

@@ -48,8 +48,8 @@ _FIELDS = ("named", "short", "desc", "path", "ops", "params", "phrases", "any")
 # (_tuning5 is read, not fitted on: fitted on it too, the weights favour the composite actions its labels
 # name, and "push the weekly sync to next Monday" found the past-occurrence workflow)
 WEIGHTS = dict(zip(FEATURES, (
-    3.104, 0.6149, 1.464, 9.139, -0.3639, 1.52, 0.2737, 2.461, 5.11, 0.6654, 1.4, 3.236, -1.575, 2.311, 0.9952,
-    0.3632, 4.455, 1.854, -0.1972, 2.256, -2.261, -4.807, 1.777, -4.421,
+    3.069, 0.6429, 1.468, 9.13, -0.3698, 1.519, 0.272, 2.452, 5.115, 0.6715, 1.39, 3.237, -1.566, 2.313, 0.9959,
+    0.3611, 4.452, 1.855, -0.1953, 2.251, -2.26, -4.731, 1.776, -4.429,
 )))
 
 

@@ -409,6 +409,17 @@ def test_a_state_is_no_command():
     assert intent("is Ana free right now") == "read"   # a question's "is" still asks
 
 
+def test_every_thing_is_as_many_as_the_things():
+    assert plurals("wipe every recording file of meeting 87734562109") >= {"record", "file"}
+    assert plurals("each user in the group") == {"user"}
+    assert "meet" not in plurals("the recording of meeting 812")
+
+
+def test_an_address_after_a_sending_noun_makes_it_a_verb():
+    assert rewrite(tokens("email bob@example.com that the contract is signed", keep_stop=True))[0] == "send"
+    assert rewrite(tokens("email address of the host", keep_stop=True))[0] != "send"
+
+
 def test_a_brand_says_where_not_what(catalog):
     from zoom_actions.search import what_is_asked
     assert what_is_asked("scorecards in Zoom Revenue Accelerator").split() == ["scorecards", "in"]
