@@ -7,10 +7,11 @@ frozen), scored on the default selection; ``search_tasks_untouched.json``
 its aggregate recall is ever printed), ``search_tasks_tuning.json`` (used to
 tune the hybrid ranker), ``search_tasks_tuning2.json``,
 ``search_tasks_tuning3.json``, ``search_tasks_tuning4.json`` and
-``search_tasks_tuning5.json`` (each written and measured before a round of
-tuning, then used for it; the re-ranker's weights are fitted on the first four
-tuning sets), and two more blind sets, ``search_tasks_untouched2.json`` and
-``search_tasks_untouched3.json``, scored in aggregate only; all but the first
+``search_tasks_tuning5.json`` and ``search_tasks_tuning6.json`` (each written
+and measured before a round of tuning, then used for it; the re-ranker's
+weights are fitted on the first four tuning sets), and three more blind sets,
+``search_tasks_untouched2.json``, ``search_tasks_untouched3.json`` and
+``search_tasks_untouched4.json``, scored in aggregate only; all but the first
 two scored on the full catalog, every product and the master-account APIs
 included."""
 
@@ -34,9 +35,9 @@ HERE = Path(__file__).parent
 OLD_SETS = ("search_tasks.json", "search_tasks_heldout.json")
 TUNING_SETS = ("search_tasks_tuning.json", "search_tasks_tuning2.json", "search_tasks_tuning3.json",
                "search_tasks_tuning4.json")   # the re-ranker is fitted on these; _tuning5 is read, not fitted on
-READ_SETS = (*TUNING_SETS, "search_tasks_tuning5.json")
+READ_SETS = (*TUNING_SETS, "search_tasks_tuning5.json", "search_tasks_tuning6.json")
 NEW_SETS = ("search_tasks_untouched.json", "search_tasks_untouched2.json", "search_tasks_untouched3.json",
-            *READ_SETS)
+            "search_tasks_untouched4.json", *READ_SETS)
 
 
 def _tasks(file: str) -> list[dict]:
@@ -123,6 +124,28 @@ def test_recall_on_the_third_untouched_set(catalog):
     r1, r5, n = _recall(catalog, "search_tasks_untouched3.json")
     print(f"\nsearch_tasks_untouched3.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
     assert n >= 150 and r1 >= 0.75 and r5 >= 0.95
+
+
+def test_recall_on_the_fourth_untouched_set(catalog):
+    """A fourth blind set (163 tasks: 170 less those another set holds), written in the eighth round by a
+    writer reading only the catalog's listings and action documents, asked for the requests the users of
+    agents built on Zoom would type (a scheduling assistant, a sales-call note taker, a help-desk bot, a
+    contact-center copilot ...). Scored in aggregate only: 0.816 @1, 0.969 @5 with the ranker the round
+    started from, 0.822, 0.963 after it: the round's gains on the sets it read barely reach a set it did
+    not. Its labels are more lenient than the earlier sets' (a quarter name two or three actions)."""
+    r1, r5, n = _recall(catalog, "search_tasks_untouched4.json")
+    print(f"\nsearch_tasks_untouched4.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
+    assert n >= 150 and r1 >= 0.79 and r5 >= 0.95
+
+
+def test_recall_on_the_sixth_tuning_set(catalog):
+    """Written with the fourth untouched set by another writer, read in the eighth round (not fitted on:
+    fitted on it and the fifth too, the re-ranker weighs a composite action four times as much, and "set up
+    a recurring weekly standup" found the past-occurrence workflow): 0.915 @1, 0.982 @5 before, 0.909, 0.982
+    after."""
+    r1, r5, n = _recall(catalog, "search_tasks_tuning6.json")
+    print(f"\nsearch_tasks_tuning6.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
+    assert n >= 150 and r1 >= 0.88 and r5 >= 0.96
 
 
 def test_recall_on_the_tuning_half(catalog):
