@@ -904,7 +904,11 @@ def _intent(words: list[str]) -> str | None:
         return "implicit-read"  # a bare noun phrase ("my recent phone calls") asks to see something
     (kind, top), *rest = votes.most_common()
     if rest and rest[0][1] == top:
-        return None
+        # a tie: the verb the task starts with, when it is one of the tied ("set up a weekly sync ... and
+        # turn on the waiting room" creates a meeting)
+        tied = {k for k, v in votes.items() if v == top}
+        first = [k for k in tied if words and words[0] in vocab_by_kind[k]] if 0 not in nouns | meta else []
+        return first[0] if len(first) == 1 else None
     return kind
 
 

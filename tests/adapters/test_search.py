@@ -430,6 +430,8 @@ def test_a_state_is_no_command():
     assert intent("our contact center is closed Dec 25, set up the holiday closures") == "create"
     assert intent("which meetings were deleted last week") == "read"
     assert intent("is Ana free right now") == "read"   # a question's "is" still asks
+    # a tie goes to the verb the task starts with
+    assert intent("set up a weekly standup, no end date, and turn on the waiting room") == "create"
 
 
 def test_every_thing_is_as_many_as_the_things():
