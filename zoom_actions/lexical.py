@@ -235,7 +235,7 @@ _INTENT_WORDS = {
                "turn", "set", "reset", "approve", "deny", "mark", "end", "restore", "deactivate", "restart",
                "postpone", "transfer", "rotate", "pause", "stop", "resume", "suspend", "flag", "require",
                "forward", "reject", "decline", "accept", "start", "begin", "mute", "unmute", "admit", "insteadof"},
-    "delete": {"delete", "cancel", "remove", "erase", "purge", "drop", "deactivate", "offboard"},
+    "delete": {"delete", "cancel", "remove", "erase", "purge", "drop", "deactivate", "offboard", "trash"},
 }
 for _kind, _words_of in _EVERYDAY_VERBS.items():
     _INTENT_WORDS[_kind] |= set(_words_of)

@@ -48,8 +48,8 @@ _FIELDS = ("named", "short", "desc", "path", "ops", "params", "phrases", "any")
 # (_tuning5 is read, not fitted on: fitted on it too, the weights favour the composite actions its labels
 # name, and "push the weekly sync to next Monday" found the past-occurrence workflow)
 WEIGHTS = dict(zip(FEATURES, (
-    3.069, 0.6429, 1.468, 9.13, -0.3698, 1.519, 0.272, 2.452, 5.115, 0.6715, 1.39, 3.237, -1.566, 2.313, 0.9959,
-    0.3611, 4.452, 1.855, -0.1953, 2.251, -2.26, -4.731, 1.776, -4.429,
+    3.067, 0.6582, 1.478, 9.132, -0.4033, 1.511, 0.302, 2.436, 4.968, 0.6774, 1.375, 3.234, -1.567, 2.31, 1.004,
+    0.3618, 4.452, 1.842, -0.2019, 2.236, -2.255, -4.738, 1.772, -4.441,
 )))
 
 
