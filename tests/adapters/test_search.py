@@ -107,8 +107,9 @@ def test_recall_on_the_second_untouched_set(catalog):
     """A second blind set (157 tasks, half on meetings, users, reports and settings, half across the other
     products), written by reading only the catalog's listings and action documents (no code, no labeled
     set, no phrasebook, no search run), scored in aggregate and never tuned on: 0.732 @1, 0.955 @5 with the
-    fourth round's ranker, 0.758, 0.962 after the fifth, 0.777, 0.968 after the sixth, 0.796, 0.968 after the eighth. Harder than the first untouched half, it reads
-    like the third and fourth tuning sets; issue 15's targets (0.85, 0.97) are not met here either."""
+    fourth round's ranker, 0.758, 0.962 after the fifth, 0.777, 0.968 after the sixth, 0.809, 0.968 after
+    the eighth. Harder than the first untouched half, it reads like the third and fourth tuning sets;
+    issue 15's targets (0.85, 0.97) are not met here either."""
     r1, r5, n = _recall(catalog, "search_tasks_untouched2.json")
     print(f"\nsearch_tasks_untouched2.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
     assert n >= 150 and r1 >= 0.76 and r5 >= 0.95
@@ -119,7 +120,7 @@ def test_recall_on_the_third_untouched_set(catalog):
     users, webinars, Team Chat, Phone, Rooms, the rest across products), written for the sixth round
     like the second, at the same time as ``search_tasks_tuning5.json`` by another writer, and scored in
     aggregate four times: 0.724 @1, 0.941 @5 with the fifth round's ranker (170 tasks), 0.775, 0.970 after
-    the sixth (169: one task that another set holds dropped), 0.781, 0.959 after the eighth.
+    the sixth (169: one task that another set holds dropped), 0.787, 0.959 after the eighth.
     The fairest estimate of a stranger's tasks: issue 15's recall@1 target (0.85) is not met here."""
     r1, r5, n = _recall(catalog, "search_tasks_untouched3.json")
     print(f"\nsearch_tasks_untouched3.json: {n} tasks, recall@1 {r1:.3f}, recall@5 {r5:.3f}")
