@@ -69,15 +69,17 @@ def main(wheel: str) -> int:
         from mcp import Client, StdioServerParameters
         async def go():
             params = StdioServerParameters(command={cli!r}, args=["mcp", "--sandbox", "--product", "meetings",
-                                                                   "--search", "get a meeting", "--limit", "5"])
+                                                                   "--search", "list my meetings", "--limit", "5"])
             async with Client(params, read_timeout_seconds=60) as client:
                 names = [t.name for t in (await client.list_tools()).tools]
                 result = await client.call_tool("ZOOM_LIST_MEETINGS", {{"userId": "me"}})
-                print(len(names), result.is_error)
+                print(",".join(names), result.is_error)
         asyncio.run(go())
     """)
-    count, is_error = run(py, "-c", mcp_client).stdout.split()
-    check(int(count) == 5 and is_error == "False", "`zoom-actions mcp` lists and calls over stdio")
+    listed_names, is_error = run(py, "-c", mcp_client).stdout.split()
+    names = listed_names.split(",")
+    check(len(names) == 5 and "ZOOM_LIST_MEETINGS" in names and is_error == "False",
+          f"`zoom-actions mcp` lists and calls over stdio (listed: {', '.join(names)}; call error: {is_error})")
 
     code = textwrap.dedent("""
         from zoom_actions import Toolkit
