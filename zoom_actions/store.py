@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -102,6 +104,32 @@ class ThreadConnections:
             self._local.db = None
 
 
+def connect_sqlite(path, *, timeout: float = 30.0, **kwargs) -> sqlite3.Connection:
+    """A connection to the SQLite file at ``path`` in WAL mode, waiting up to ``timeout`` seconds on a lock.
+    Processes opening a new file at once each ask for WAL; SQLite answers all but one "database is locked"
+    at once, without waiting on its busy timeout, so the switch is retried (with a short back-off) until
+    ``timeout``: a second worker starting beside the first never fails to open the store."""
+    db = sqlite3.connect(path, timeout=timeout, **kwargs)
+    try:
+        db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        deadline, delay = time.monotonic() + timeout, 0.005
+        while True:
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                return db
+            except sqlite3.OperationalError as exc:
+                if not _LOCKED.search(str(exc)) or time.monotonic() + delay > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+    except BaseException:
+        db.close()
+        raise
+
+
+_LOCKED = re.compile(r"\b(?:locked|busy)\b")
+
+
 class SQLiteStore:
     """One SQLite file; a connection per thread (and per process: :class:`ThreadConnections`)."""
 
@@ -121,9 +149,7 @@ class SQLiteStore:
 
     def _open(self) -> sqlite3.Connection:
         try:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA busy_timeout=30000")
+            db = connect_sqlite(self.path, isolation_level=None)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the store {self.path}: {exc}") from None
         return db

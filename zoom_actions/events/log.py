@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+from ..store import connect_sqlite
 from .envelope import Event
 
 
@@ -30,8 +31,7 @@ class EventLog:
         """)
 
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
+        db = connect_sqlite(self.path, isolation_level=None)
         db.execute("PRAGMA synchronous=FULL")   # on disk before the 200
         return db
 

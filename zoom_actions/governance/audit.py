@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ..redact import scrub_data
+from ..store import connect_sqlite
 
 ENV = "ZOOM_ACTIONS_AUDIT"
 DURABLE_ENV = "ZOOM_ACTIONS_AUDIT_DURABLE"
@@ -126,8 +127,7 @@ class AuditLog:
 
     def _open_db(self) -> None:
         self._last_seen = None   # a data_version is only comparable on the connection that read it
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = connect_sqlite(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute(f"PRAGMA synchronous={'FULL' if self.fsync else 'NORMAL'}")
         self._db.execute("CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, record TEXT NOT NULL)")
 

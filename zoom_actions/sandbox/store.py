@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
+
+from ..store import connect_sqlite
 
 
 class Store:
@@ -110,9 +111,7 @@ class SqliteStore(Store):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._depth = 0
-        self._conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False,
-                                     isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn = connect_sqlite(str(self.path), check_same_thread=False, isolation_level=None)
         self._conn.executescript(_SCHEMA)
 
     def get(self, kind, key):
