@@ -473,7 +473,7 @@ class LexicalIndex:
         raw = rewrite(tokens(without_values(query), keep_stop=True))
         intent = _intent(raw)
         terms = query_terms(raw, self.name_vocabulary, acts_at_once(query, intent))
-        if "@" in query and _EMAIL.search(query):   # an address names a person: their user
+        if names_someone(query):   # an address names a person: their user
             terms["user"] = max(terms.get("user", 0.0), 0.6)
         asks_dashboard = bool(_DASHBOARD_WORDS & set(raw))
         synonyms, _, _, verbs = _lookups()
@@ -558,6 +558,11 @@ def names_one(query: str) -> bool:
     count: "add 200 prospects")."""
     counts = set(_counts(query))
     return any(any(c.isdigit() for c in m) and m not in counts for m in _ID.findall(query))
+
+
+def names_someone(query: str) -> bool:
+    """Whether the task names a person by email address."""
+    return "@" in query and bool(_EMAIL.search(query))
 
 
 def names_an_occasion(query: str) -> bool:

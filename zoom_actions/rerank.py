@@ -69,7 +69,7 @@ def features(index, query: str, ranked: list[int], fused: dict[int, float], lexi
     rows = []
     scope = lx.scope_of_meetings(query)
     given = lx.names_one(query)
-    someone = "@" in query and bool(lx._EMAIL.search(query))   # a person named by address: not the caller
+    someone = lx.names_someone(query)   # a person named by address: not the caller
     now = ("live" in terms or "upcom" in terms) and "past" not in terms   # now, or to come
     before = "past" in terms and "live" not in terms
     for r, i in enumerate(ranked):
